@@ -1,0 +1,203 @@
+"""The ``mappa-kb`` command: argument parsing and printing only; the work is in the core modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__, paths
+from .cube import to_turtle
+from .ingest import IngestError
+from .validate import INFO, VIOLATION, WARNING, UnreadableInput, ValidationReport, validate_files
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+_SEVERITY_NAMES = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mappa-kb", description="MAPPA knowledge base: validate and ingest the statistics and glossary."
+    )
+    parser.add_argument("--version", action="version", version=f"mappa-kb {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="validate Turtle files against the shipped SHACL shapes",
+        description="Validate Turtle files or folders (default: the shipped ontology and data) against the "
+        "shipped shapes. Exit 0 when they conform, 1 when a rule is broken, 2 for unreadable input.",
+    )
+    validate.add_argument("paths", nargs="*", type=Path, help="Turtle files or folders")
+    validate.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+    validate.add_argument(
+        "--engine",
+        choices=("fast", "pyshacl"),
+        default="fast",
+        help="fast (Oxigraph, one query per rule; the default) or plain pySHACL (slow, same verdicts)",
+    )
+    validate.add_argument("--shapes", nargs="+", type=Path, help="shapes files or folders (default: shipped)")
+
+    query = commands.add_parser(
+        "query",
+        help="answer a read-only SPARQL query over the embedded knowledge base",
+        description="Answer a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the shipped knowledge "
+        "base. "
+        "SERVICE and FROM are refused: the knowledge base never fetches other URLs.",
+    )
+    query.add_argument("text", nargs="?", help="the query (or use --file)")
+    query.add_argument("--file", type=Path, help="a file holding the query")
+    query.add_argument("--format", choices=("csv", "tsv", "json", "xml", "turtle"), default="csv")
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="read a MAPPA annual report's statistics into data/ as an RDF Data Cube",
+        description="Read the statistics tables of an annual report (text as pdftotext gives it), "
+        "validate them with what is published, and only then write one Turtle file per area and year.",
+    )
+    ingest.add_argument("file", type=Path, help="the report text")
+    ingest.add_argument("--area", required=True, help="the MAPPA area, by name or slug (e.g. durham)")
+    ingest.add_argument("--source", help="a slug naming the source document (default: from area and year)")
+    ingest.add_argument("--out", type=Path, help="folder to write to (default: the project's data/)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "query":
+        return _query(args)
+    return _ingest(args)
+
+
+def _query(args: argparse.Namespace) -> int:
+    from .query import QueryRefused, run_query
+
+    if (args.text is None) == (args.file is None):
+        print("mappa-kb query: give the query as an argument or with --file, not both", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        text = args.file.read_text(encoding="utf-8-sig") if args.file else args.text
+        sys.stdout.buffer.write(run_query(text, args.format))
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"mappa-kb query: cannot read {args.file}: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except QueryRefused as error:
+        print(f"mappa-kb query: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import expand
+
+    try:
+        files = expand(args.paths) if args.paths else paths.knowledge_base_files()
+        shapes = expand(args.shapes) if args.shapes else None
+        if not files:
+            raise UnreadableInput(Path(" ".join(map(str, args.paths))), "no Turtle files found")
+        report = validate_files(files, shapes, engine=args.engine)
+    except UnreadableInput as error:
+        print(f"mappa-kb validate: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(report_json(report, files) if args.format == "json" else report_text(report, files))
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def report_text(report: ValidationReport, files: Sequence[Path]) -> str:
+    """A readable report: a verdict, then each broken rule with the cells it names."""
+    lines = [
+        f"{'Conforms' if report.conforms else 'Does not conform'}: {len(files)} file(s), "
+        f"{report.count(VIOLATION)} violation(s), {report.count(WARNING)} warning(s) "
+        f"({report.engine} engine, {report.seconds:.2f} s)"
+    ]
+    for rule, results in report.by_rule().items():
+        severity = _SEVERITY_NAMES.get(results[0].severity, results[0].severity)
+        lines.append("")
+        lines.append(f"[{severity}] {report.rule_labels.get(rule, rule)} ({len(results)})")
+        for result in results:
+            lines.append(f"  - {result.message or 'rule broken'}")
+            cell = report.cells.get(result.value or "") or report.cells.get(result.focus)
+            if cell:
+                lines.append(f"    cell: {cell}")
+            lines.append(f"    at: {result.value or result.focus}")
+    return "\n".join(lines)
+
+
+def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
+    return json.dumps(
+        {
+            "conforms": report.conforms,
+            "files": [str(f) for f in files],
+            "engine": report.engine,
+            "seconds": round(report.seconds, 3),
+            "violations": report.count(VIOLATION),
+            "warnings": report.count(WARNING),
+            "results": [
+                {
+                    "severity": _SEVERITY_NAMES.get(r.severity, r.severity),
+                    "rule": rule_iri,
+                    "rule_label": report.rule_labels.get(rule_iri, rule_iri),
+                    "message": r.message,
+                    "focus": r.focus,
+                    "value": r.value,
+                    "path": r.path,
+                    "cell": report.cells.get(r.value or "") or report.cells.get(r.focus),
+                }
+                for rule_iri, results in report.by_rule().items()
+                for r in results
+            ],
+        },
+        indent=2,
+    )
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from .areas import resolve_area
+    from .ingest.report_text import read_report
+
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"mappa-kb ingest: cannot read {args.file}: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        area_slug, area_label = resolve_area(args.area)
+        figures = read_report(text, area_slug, area_label, args.source or "pending")
+    except (IngestError, LookupError) as error:
+        print(f"mappa-kb ingest: {args.file}: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if not args.source:
+        figures.source_slug = f"{area_slug}-{figures.start_year}-{(figures.start_year + 1) % 100:02d}"
+    out = args.out or paths.kb_root() / "data"
+    target = out / f"{area_slug}-{figures.start_year}-{(figures.start_year + 1) % 100:02d}.ttl"
+    return _publish(to_turtle(figures), target, out)
+
+
+def _publish(turtle: str, target: Path, out: Path) -> int:
+    """Validate the new file with what is already published; write it (atomically) only if it conforms."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".ttl", dir=out, delete=False, encoding="utf-8") as handle:
+        handle.write(turtle)
+        staged = Path(handle.name)
+    try:
+        others = [p for p in sorted(out.glob("*.ttl")) if p not in (staged, target)]
+        report = validate_files([*others, staged])
+        if not report.conforms:
+            print(report_text(report, [staged]), file=sys.stderr)
+            print(f"mappa-kb ingest: refused; nothing was written to {target}", file=sys.stderr)
+            return EXIT_INVALID
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

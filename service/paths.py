@@ -1,0 +1,34 @@
+"""Where the shipped Turtle lives: inside the installed package, or at the top of a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+KB_FOLDERS = ("ontology", "data", "shapes")
+
+
+def kb_root() -> Path:
+    """The folder that holds ontology/, data/ and shapes/.
+
+    A built wheel carries them inside the package; an editable install or a checkout keeps them one
+    level above service/.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here, here.parent):
+        if all((candidate / folder).is_dir() for folder in ("ontology", "shapes")):
+            return candidate
+    raise FileNotFoundError(f"no ontology/ and shapes/ folders beside {here} or its parent")
+
+
+def turtle_files(folder: str) -> list[Path]:
+    """Every Turtle file of one of the knowledge-base folders, in a stable order."""
+    return sorted((kb_root() / folder).rglob("*.ttl"))
+
+
+def knowledge_base_files() -> list[Path]:
+    """The ontology, glossary, code lists and statistics: what the store serves."""
+    return turtle_files("ontology") + turtle_files("data")
+
+
+def shapes_files() -> list[Path]:
+    return turtle_files("shapes")

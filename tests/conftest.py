@@ -1,0 +1,35 @@
+"""Shared fixtures: where the shipped knowledge base and the shared real data live."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mappa_kb import paths
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED = SHARED / "seeds" / "000_fa645a06b25c6f03.txt"
+SEED_DATA = "durham-2010-11.ttl"
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared, which CI lays beside the clone; its absence is a failure, not a skip."""
+    path = SHARED / relative
+    assert path.is_file(), f"{path} is missing: the tests need ../shared beside the checkout"
+    return path
+
+
+@pytest.fixture(scope="session")
+def kb_root() -> Path:
+    return paths.kb_root()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path, kb_root: Path) -> Path:
+    """A private copy of data/ that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(kb_root / "data", target)
+    return target

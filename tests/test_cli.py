@@ -1,0 +1,108 @@
+"""``mappa-kb validate`` and ``mappa-kb ingest``, run in-process as a user would type them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mappa_kb import paths
+from mappa_kb.cli import main
+
+from .conftest import SEED
+
+
+def test_validate_with_no_arguments_checks_the_shipped_knowledge_base(capsys: pytest.CaptureFixture) -> None:
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out.startswith("Conforms:")
+
+
+def test_validate_exits_1_and_groups_results_by_rule(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    shipped = paths.kb_root() / "data" / "durham-2010-11.ttl"
+    broken = tmp_path / "durham-2010-11.ttl"
+    broken.write_text(
+        shipped.read_text(encoding="utf-8").replace(
+            "sdmx-measure:obsValue 593 ;", "sdmx-measure:obsValue 600 ;"
+        )
+    )
+    assert main(["validate", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("Does not conform")
+    assert "[violation] Totals equal the sum of their parts (2)" in out
+    assert "cell: County Durham and Darlington, 2011-03-31: MAPPA-eligible offenders on 31 March" in out
+
+
+def test_validate_json_is_for_machines(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["validate", "--format", "json", str(paths.kb_root() / "data")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["conforms"] is True and report["violations"] == 0 and report["results"] == []
+
+
+def test_validate_reports_file_and_line_of_a_turtle_syntax_error(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unterminated .\n')
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}, line 3" in err and "Turtle syntax error" in err
+
+
+def test_validate_refuses_a_missing_path_with_exit_2(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(tmp_path / "nowhere.ttl")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_validate_refuses_an_empty_folder_with_exit_2(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "no Turtle files" in capsys.readouterr().err
+
+
+def test_ingest_refuses_an_unknown_area_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    assert main(["ingest", str(SEED), "--area", "Atlantis", "--out", str(tmp_path)]) == 2
+    assert "'Atlantis' is not a MAPPA area" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_names_the_line_of_an_unreadable_figure(tmp_path: Path, capsys) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("Level 2 8 8 8 24", "Level 2 8 eight 8 24")
+    report = tmp_path / "report.txt"
+    report.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["ingest", str(report), "--area", "durham", "--out", str(out)]) == 2
+    assert "line 207: a table row needs 4 figures" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ingest_refuses_figures_that_break_a_rule_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    text = SEED.read_text(encoding="utf-8").replace("Total 446 139 8 593", "Total 446 139 8 599")
+    report = tmp_path / "report.txt"
+    report.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["ingest", str(report), "--area", "durham", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "Totals equal the sum of their parts" in err and "nothing was written" in err
+    assert list(out.iterdir()) == []
+
+
+def test_query_answers_sparql_over_the_knowledge_base(capsysbinary) -> None:
+    query = (
+        "PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#> "
+        "SELECT ?value WHERE { <https://w3id.org/mappa-kb/id/observation/durham/2010-11/"
+        "eligible-snapshot/level-all/category-all> sdmxm:obsValue ?value }"
+    )
+    assert main(["query", query]) == 0
+    assert capsysbinary.readouterr().out.decode().splitlines() == ["value", "593"]
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE is not allowed"),
+        ("SELECT * FROM <http://127.0.0.1:9/x> WHERE { ?s ?p ?o }", "FROM and FROM NAMED are not allowed"),
+        ("INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }", "SPARQL syntax error"),
+        ("SELEC * WHERE { ?s ?p ?o }", "line:1, col:1"),
+    ],
+)
+def test_query_refuses_fetching_updates_and_bad_syntax(query: str, says: str, capsys) -> None:
+    assert main(["query", query]) == 1
+    assert says in capsys.readouterr().err
