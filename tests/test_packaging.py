@@ -22,7 +22,6 @@ def test_wheel_ships_the_turtle_and_its_mappa_kb_validates_outside_the_checkout(
             "pip",
             "wheel",
             "--no-deps",
-            "--no-build-isolation",
             "-w",
             str(dist),
             str(REPO),
