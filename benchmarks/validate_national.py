@@ -36,9 +36,10 @@ SINGLES = ("rso_breach_notification", "orders_sopo", "orders_no", "orders_fto", 
 
 def _grid(table: str, rng: random.Random) -> list[Cell]:
     cells = []
-    parts = {
-        level: [rng.randint(0, 400), rng.randint(0, 150), rng.randint(0, 40)] for level in GRIDS[table][:-1]
-    }
+    # Returns to custody stay well below the yearly Level 2 and 3 counts, as in real reports.
+    high = 5 if table.startswith("custody") else 400
+    low = 10 if table == "level23_yearly" else 0
+    parts = {level: [rng.randint(low, high) for _ in range(3)] for level in GRIDS[table][:-1]}
     for level, values in parts.items():
         if table == "eligible_snapshot" and level == "1":
             values[2] = None  # Category 3 is never at Level 1: a dash
@@ -67,7 +68,9 @@ def synthetic_area_year(area: str, label: str, start_year: int, rng: random.Rand
     figures.tables.append(SourceTable(1, "synthetic table", 3))
     for table in GRIDS:
         figures.cells += _grid(table, rng)
-    figures.cells += [Cell(t, "total", "1", rng.randint(0, 90), 1) for t in SINGLES]
+    # SOPOs, NOs and FTOs exist from May 2004: earlier years have no order figures.
+    singles = [t for t in SINGLES if start_year >= 2004 or not t.startswith("orders_")]
+    figures.cells += [Cell(t, "total", "1", rng.randint(0, 90), 1) for t in singles]
     return figures
 
 
