@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from mappa_kb import paths
 
@@ -33,3 +34,12 @@ def data_copy(tmp_path: Path, kb_root: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(kb_root / "data", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def kb() -> Graph:
+    """The shipped knowledge base (ontology, glossary, areas, statistics) as one rdflib graph."""
+    graph = Graph()
+    for path in paths.knowledge_base_files():
+        graph.parse(path)
+    return graph

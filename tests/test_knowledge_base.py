@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
@@ -15,14 +14,6 @@ from mappa_kb.validate import validate_files
 from .conftest import shared_file
 
 GLOSSARY = URIRef(SOURCE_BASE + "id/glossary")
-
-
-@pytest.fixture(scope="module")
-def kb() -> Graph:
-    graph = Graph()
-    for path in paths.knowledge_base_files():
-        graph.parse(path)
-    return graph
 
 
 def test_shipped_knowledge_base_conforms_to_every_shape() -> None:

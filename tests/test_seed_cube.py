@@ -27,14 +27,6 @@ def seed_rows() -> list[dict[str, str]]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def kb() -> Graph:
-    graph = Graph()
-    for path in paths.knowledge_base_files():
-        graph.parse(path)
-    return graph
-
-
 CELL_QUERY = """
 PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
 PREFIX qb: <http://purl.org/linked-data/cube#>
