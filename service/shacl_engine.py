@@ -14,8 +14,10 @@ verdicts of this engine with pySHACL's on the shipped data and on every broken f
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -95,6 +97,16 @@ class _Check:
     path: URIRef | None
     query: str
     message: str
+    # For a cardinality check: (sh:minCount, sh:maxCount); the query projects the count as ?n.
+    count_bounds: tuple[int | None, int | None] | None = None
+
+    def component_for(self, row: ox.QuerySolution) -> URIRef:
+        if self.count_bounds is None:
+            return self.constraint
+        minimum, _ = self.count_bounds
+        count = int(row["n"].value)
+        too_few = minimum is not None and count < minimum
+        return SH.MinCountConstraintComponent if too_few else SH.MaxCountConstraintComponent
 
 
 def nt(term: Node | ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
@@ -222,18 +234,7 @@ def _core_checks(shapes: Graph, shape: Node, target: str, prop: Node | None) -> 
         if parameter not in _TRANSLATED:
             raise _Unsupported(str(parameter))
         if parameter in (SH.minCount, SH.maxCount):
-            if path_node is None:
-                raise _Unsupported("count on a node shape")
-            component = (
-                SH.MinCountConstraintComponent if parameter == SH.minCount else SH.MaxCountConstraintComponent
-            )
-            test = "<" if parameter == SH.minCount else ">"
-            query = (
-                f"SELECT ?this WHERE {{ {target} OPTIONAL {{ {values} }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {test} {int(value)})"
-            )
-            yield _Check(owner, component, severity, path_node, query, message)
-            continue
+            continue  # both bounds are checked by one query, below
         if parameter == SH.hasValue:
             hit = f"?this {_path(shapes, path_node)} {_sparql_term(value)}" if path_node is not None else ""
             query = (
@@ -246,6 +247,31 @@ def _core_checks(shapes: Graph, shape: Node, target: str, prop: Node | None) -> 
         component, failing = _value_filter(shapes, parameter, value, owner)
         query = f"SELECT ?this ?v WHERE {{ {target} {values} FILTER ({failing}) }}"
         yield _Check(owner, component, severity, path_node, query, message)
+    yield from _cardinality_check(shapes, owner, target, path_node, values, severity, message)
+
+
+def _cardinality_check(
+    shapes: Graph,
+    owner: Node,
+    target: str,
+    path_node: Node | None,
+    values: str,
+    severity: URIRef,
+    message: str,
+) -> Iterator[_Check]:
+    """One query for sh:minCount and sh:maxCount together: count the values of each focus node once."""
+    minimum, maximum = shapes.value(owner, SH.minCount), shapes.value(owner, SH.maxCount)
+    if minimum is None and maximum is None:
+        return
+    if path_node is None:
+        raise _Unsupported("count on a node shape")
+    bounds = (int(minimum) if minimum is not None else None, int(maximum) if maximum is not None else None)
+    tests = [f"?n < {bounds[0]}"] * (bounds[0] is not None) + [f"?n > {bounds[1]}"] * (bounds[1] is not None)
+    query = (
+        f"SELECT ?this ?n WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} "
+        f"OPTIONAL {{ {values} }} }} GROUP BY ?this }} FILTER ({' || '.join(tests)}) }}"
+    )
+    yield _Check(owner, SH.MinCountConstraintComponent, severity, path_node, query, message, bounds)
 
 
 _PROJECTS_THIS = re.compile(r"^\s*SELECT\s+(DISTINCT\s+)?\$this\b", re.IGNORECASE)
@@ -311,25 +337,32 @@ def _substitute(template: str, row: ox.QuerySolution, variables: Iterable[str]) 
 
 
 def run_checks(store: ox.Store, checks: list[_Check]) -> list[ValidationResult]:
-    """Run compiled checks on a store; the data is its default graph."""
+    """Run compiled checks on a store (the data is its default graph), several at a time.
+
+    Oxigraph releases the GIL while it evaluates a query, so threads use every core.
+    """
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [result for found in pool.map(lambda c: _run_check(store, c), checks) for result in found]
+
+
+def _run_check(store: ox.Store, check: _Check) -> list[ValidationResult]:
+    solutions = store.query(check.query)
+    names = [v.value for v in solutions.variables]
+    shape_path = f"<{check.path}>" if isinstance(check.path, URIRef) else None
     results = []
-    for check in checks:
-        solutions = store.query(check.query)
-        names = [v.value for v in solutions.variables]
-        for row in solutions:
-            value = row["value"] if "value" in names else (row["v"] if "v" in names else None)
-            path = row["path"] if "path" in names else None
-            results.append(
-                ValidationResult(
-                    severity=str(check.severity),
-                    shape=str(check.shape),
-                    constraint=str(check.constraint),
-                    focus=nt(row["this"]),
-                    path=nt(path)
-                    if path is not None
-                    else (f"<{check.path}>" if isinstance(check.path, URIRef) else None),
-                    value=nt(value),
-                    message=_substitute(check.message, row, names),
-                )
+    for row in solutions:
+        value = row["value"] if "value" in names else (row["v"] if "v" in names else None)
+        path = row["path"] if "path" in names else None
+        results.append(
+            ValidationResult(
+                severity=str(check.severity),
+                shape=str(check.shape),
+                constraint=str(check.component_for(row)),
+                focus=nt(row["this"]),
+                path=nt(path) if path is not None else shape_path,
+                value=nt(value),
+                message=_substitute(check.message, row, names),
             )
+        )
     return results

@@ -29,7 +29,8 @@ def test_validate_exits_1_and_groups_results_by_rule(tmp_path: Path, capsys: pyt
     assert main(["validate", str(broken)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("Does not conform")
-    assert "[violation] Totals equal the sum of their parts (2)" in out
+    assert "[violation] A total across categories equals the sum of the categories (1)" in out
+    assert "[violation] A total across levels equals the sum of the levels (1)" in out
     assert "cell: County Durham and Darlington, 2011-03-31: MAPPA-eligible offenders on 31 March" in out
 
 
