@@ -76,14 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from .config import ConfigError, Settings
     from .query import QueryRefused, run_query
 
     if (args.text is None) == (args.file is None):
         print("mappa-kb query: give the query as an argument or with --file, not both", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
+        settings = Settings.from_environment()
         text = args.file.read_text(encoding="utf-8-sig") if args.file else args.text
-        sys.stdout.buffer.write(run_query(text, args.format))
+        sys.stdout.buffer.write(run_query(text, args.format, base_uri=settings.base_uri))
+    except ConfigError as error:
+        print(f"mappa-kb query: configuration: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
     except (OSError, UnicodeDecodeError) as error:
         print(f"mappa-kb query: cannot read {args.file}: {error}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -107,3 +107,19 @@ def test_query_answers_sparql_over_the_knowledge_base(capsysbinary) -> None:
 def test_query_refuses_fetching_updates_and_bad_syntax(query: str, says: str, capsys) -> None:
     assert main(["query", query]) == 1
     assert says in capsys.readouterr().err
+
+
+def test_a_deployment_under_its_own_domain_needs_only_configuration(monkeypatch, capsysbinary) -> None:
+    monkeypatch.setenv("MAPPA_KB_BASE_URI", "https://mappa.police.example/kb/")
+    query = (
+        "SELECT ?label WHERE { <https://mappa.police.example/kb/id/area/durham> "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label }"
+    )
+    assert main(["query", query]) == 0
+    assert capsysbinary.readouterr().out.decode().splitlines() == ["label", "County Durham and Darlington"]
+
+
+def test_a_bad_base_uri_setting_is_named_in_the_error(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("MAPPA_KB_BASE_URI", "mappa.example.org")
+    assert main(["query", "ASK {}"]) == 2
+    assert "configuration: MAPPA_KB_BASE_URI: base URI 'mappa.example.org' must be" in capsys.readouterr().err
