@@ -10,7 +10,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import paths, uris
-from .validate import UnreadableInput
+from .validate import load_store
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -53,18 +53,6 @@ def check_query(text: str) -> None:
         raise QueryRefused("FROM and FROM NAMED are not allowed: the data set is the knowledge base")
 
 
-def load_knowledge_base(files: Sequence[Path], base_uri: str = uris.SOURCE_BASE) -> ox.Store:
-    """A store of the knowledge base with every IRI under the deployment's canonical base."""
-    store = ox.Store()
-    for path in files:
-        try:
-            text = uris.rebase(path.read_text(encoding="utf-8"), base_uri)
-            store.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
-        except SyntaxError as error:
-            raise UnreadableInput(path, f"Turtle syntax error: {error.msg}", error.lineno) from None
-    return store
-
-
 def run_query(
     text: str,
     result_format: str = "csv",
@@ -73,7 +61,7 @@ def run_query(
 ) -> bytes:
     """Answer a SELECT, ASK, CONSTRUCT or DESCRIBE query over the shipped knowledge base."""
     check_query(text)
-    store = load_knowledge_base(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
     answer = store.query(text)
     if isinstance(answer, ox.QueryTriples):
         return answer.serialize(format=GRAPH_FORMATS.get(result_format, ox.RdfFormat.TURTLE))

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
-from . import paths, queries
+from . import paths, queries, uris
 from .shacl_engine import SH, ValidationResult, compile_shapes, nt, run_checks
 
 _IRI_TERM = re.compile(r'^<[^<>"{}|^`\\\s]+>$')
@@ -80,12 +80,16 @@ def expand(inputs: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_store(files: Sequence[Path]) -> ox.Store:
-    """An in-memory Oxigraph store with every file in its default graph."""
+def load_store(files: Sequence[Path], base_uri: str = uris.SOURCE_BASE) -> ox.Store:
+    """An in-memory Oxigraph store with every file in its default graph, under ``base_uri``."""
     store = ox.Store()
     for path in files:
         try:
-            store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+            if base_uri == uris.SOURCE_BASE:
+                store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+            else:
+                text = uris.rebase(path.read_text(encoding="utf-8"), base_uri)
+                store.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
         except SyntaxError as error:
             raise UnreadableInput(path, f"Turtle syntax error: {error.msg}", error.lineno) from None
         except (OSError, ValueError) as error:
