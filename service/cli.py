@@ -51,7 +51,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     query.add_argument("text", nargs="?", help="the query (or use --file)")
     query.add_argument("--file", type=Path, help="a file holding the query")
-    query.add_argument("--format", choices=("csv", "tsv", "json", "xml", "turtle"), default="csv")
+    query.add_argument(
+        "--format",
+        choices=("csv", "tsv", "json", "xml", "turtle", "nt", "jsonld", "rdfxml"),
+        default="csv",
+        help="csv, tsv, json or xml (SELECT, ASK); turtle, nt, jsonld or rdfxml (CONSTRUCT, DESCRIBE)",
+    )
+
+    build = commands.add_parser(
+        "build",
+        help="build the embedded store from the shipped Turtle",
+        description="Build the embedded Oxigraph store (default: MAPPA_KB_STORE, else var/store) beside the "
+        "old one and swap it in.",
+    )
+    build.add_argument("--store", type=Path, help="where the store lives")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web service (SPARQL endpoint) on the embedded store",
+        description="Serve /sparql and /healthz with waitress, building the store first if it is missing.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--store", type=Path, help="where the store lives")
 
     ingest = commands.add_parser(
         "ingest",
@@ -72,7 +95,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args)
     if args.command == "query":
         return _query(args)
+    if args.command in ("build", "serve"):
+        return _build_or_serve(args)
     return _ingest(args)
+
+
+def _build_or_serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .config import ConfigError, Settings
+    from .store import StoreUnavailable, build_store
+
+    try:
+        settings = Settings.from_environment()
+    except ConfigError as error:
+        print(f"mappa-kb {args.command}: configuration: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.store:
+        settings = replace(settings, store_path=args.store)
+    if args.command == "build" or not settings.store_path.exists():
+        path, triples, seconds = build_store(settings.store_path, base_uri=settings.base_uri)
+        print(f"built {path}: {triples} triples in {seconds:.1f} s")
+    if args.command == "build":
+        return EXIT_OK
+    if not 0 < args.port < 65536 or args.workers < 1:
+        print("mappa-kb serve: --port must be 1-65535 and --workers at least 1", file=sys.stderr)
+        return EXIT_UNREADABLE
+    import waitress
+
+    from .web import create_app
+
+    try:
+        app = create_app(settings)
+    except StoreUnavailable as error:
+        print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"serving http://{args.host}:{args.port}/sparql")
+    waitress.serve(app, host=args.host, port=args.port, threads=args.workers)
+    return EXIT_OK
 
 
 def _query(args: argparse.Namespace) -> int:

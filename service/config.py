@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import uris
 
@@ -19,6 +20,8 @@ class Settings:
 
     # The canonical base every resource is minted under; a publisher sets their own domain here.
     base_uri: str = uris.SOURCE_BASE
+    # Where the embedded store lives on disk (built by `mappa-kb build`, or on first `serve`).
+    store_path: Path = Path("var/store")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -28,4 +31,5 @@ class Settings:
             uris.validate_base(base)
         except ValueError as error:
             raise ConfigError(f"MAPPA_KB_BASE_URI: {error}") from None
-        return cls(base_uri=base)
+        store = environ.get("MAPPA_KB_STORE", "").strip() or str(cls.store_path)
+        return cls(base_uri=base, store_path=Path(store))

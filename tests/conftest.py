@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,22 @@ def kb() -> Graph:
     for path in paths.knowledge_base_files():
         graph.parse(path)
     return graph
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real service on a free loopback port (waitress in a thread), over a freshly built store."""
+    import waitress
+
+    from mappa_kb.config import Settings
+    from mappa_kb.store import build_store
+    from mappa_kb.web import create_app
+
+    store_path = tmp_path_factory.mktemp("store") / "store"
+    build_store(store_path)
+    app = create_app(Settings(store_path=store_path))
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()

@@ -1,0 +1,122 @@
+"""The store interface and its embedded implementation.
+
+The service asks a store for answers to read-only SPARQL queries; it never sees how they are stored.
+The embedded store is an Oxigraph database on disk, built from the shipped Turtle by ``mappa-kb build``
+beside the old one and swapped in by renaming, so that a restart does not re-parse Turtle.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from . import paths, uris
+from .validate import load_store
+
+Answer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class QueryRefused(ValueError):
+    """A query that is malformed, is an update, or would make the store fetch another URL."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot answer (missing, corrupt, or unreachable)."""
+
+
+class Store(Protocol):
+    """What the service needs of a store."""
+
+    def query(self, text: str) -> Answer: ...
+
+    def ready(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+
+def _contains(node: object, name: str) -> bool:
+    if isinstance(node, CompValue):
+        return node.name == name or any(_contains(value, name) for value in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_contains(item, name) for item in node)
+    return False
+
+
+def check_query(text: str) -> None:
+    """Refuse what a public read-only endpoint must not run, with a message that says why."""
+    if not text.strip():
+        raise QueryRefused("the query is empty")
+    try:
+        prepared = prepareQuery(text)
+    except Exception as error:  # rdflib raises pyparsing errors carrying the line and column
+        if _looks_like_update(text):
+            raise QueryRefused("updates are not accepted: this endpoint is read-only") from None
+        raise QueryRefused(f"SPARQL syntax error: {error}") from None
+    if _contains(prepared.algebra, "ServiceGraphPattern"):
+        raise QueryRefused("SERVICE is not allowed: the knowledge base never fetches other URLs")
+    if prepared.algebra.get("datasetClause"):
+        raise QueryRefused("FROM and FROM NAMED are not allowed: the data set is the knowledge base")
+
+
+def _looks_like_update(text: str) -> bool:
+    from rdflib.plugins.sparql import prepareUpdate
+
+    try:
+        prepareUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+class EmbeddedStore:
+    """An Oxigraph database on disk, opened read-only."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._store = ox.Store.read_only(str(path))
+        except OSError as error:
+            raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
+
+    def query(self, text: str) -> Answer:
+        check_query(text)
+        return self._store.query(text)
+
+    def ready(self) -> bool:
+        try:
+            return bool(self._store.query("ASK { ?s ?p ?o }"))
+        except OSError:
+            return False
+
+    def describe(self) -> str:
+        return f"embedded Oxigraph store at {self.path}"
+
+
+def build_store(
+    target: Path, files: Sequence[Path] | None = None, base_uri: str = uris.SOURCE_BASE
+) -> tuple[Path, int, float]:
+    """Build the on-disk store beside ``target``, then rename it into place: (path, triples, seconds)."""
+    started = time.perf_counter()
+    target = target.resolve()
+    staging = target.with_name(target.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    memory = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    disk = ox.Store(str(staging))
+    disk.bulk_extend(memory.quads_for_pattern(None, None, None, None))
+    disk.flush()
+    triples = len(disk)
+    del disk
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target, triples, time.perf_counter() - started

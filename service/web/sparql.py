@@ -1,0 +1,87 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), read-only."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, request
+
+from ..negotiation import GRAPHS, RESULTS, NotAcceptable, choose
+from ..store import QueryRefused
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+
+class ProtocolError(ValueError):
+    """A request the protocol does not allow; answered with 400 and this message."""
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise ProtocolError(f"the '{name}' parameter was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _query_text() -> str | None:
+    """The query of the request, by the three operations of the protocol."""
+    if request.method == "GET":
+        if request.args.getlist("update"):
+            raise ProtocolError("updates are not accepted: this endpoint is read-only")
+        return _one(request.args.getlist("query"), "query")
+    media_type = (request.mimetype or "").lower()
+    if media_type == FORM:
+        if request.form.getlist("update"):
+            raise ProtocolError("updates are not accepted: this endpoint is read-only")
+        return _one(request.form.getlist("query"), "query")
+    if media_type == DIRECT:
+        if request.args.getlist("query"):
+            raise ProtocolError("a POST with a SPARQL body must not also carry a 'query' parameter")
+        try:
+            return request.get_data(cache=False).decode(request.mimetype_params.get("charset", "utf-8"))
+        except (UnicodeDecodeError, LookupError):
+            raise ProtocolError("the query body is not valid UTF-8") from None
+    if media_type == UPDATE:
+        raise ProtocolError("updates are not accepted: this endpoint is read-only")
+    raise ProtocolError(
+        f"a POST must be {FORM} with a 'query' field, or {DIRECT} with the query as its body "
+        f"(got {media_type or 'no Content-Type'})"
+    )
+
+
+def _plain(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    try:
+        text = _query_text()
+        if request.values.getlist("default-graph-uri") or request.values.getlist("named-graph-uri"):
+            raise ProtocolError(
+                "default-graph-uri and named-graph-uri are not supported yet: the data set is the knowledge "
+                "base's default graph"
+            )
+    except ProtocolError as error:
+        return _plain(400, str(error))
+    if text is None:
+        return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
+    store = current_app.extensions["mappa_store"]
+    try:
+        answer = store.query(text)
+    except QueryRefused as error:
+        return _plain(400, str(error))
+    offers = GRAPHS if isinstance(answer, ox.QueryTriples) else RESULTS
+    try:
+        choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
+    except NotAcceptable as error:
+        # Oxigraph's results belong to this thread: drop them here, not when a traceback is collected.
+        del answer
+        return _plain(406, str(error))
+    body = answer.serialize(format=choice.oxigraph_format)
+    del answer
+    response = Response(body, mimetype=choice.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
