@@ -22,6 +22,11 @@ class Settings:
     base_uri: str = uris.SOURCE_BASE
     # Where the embedded store lives on disk (built by `mappa-kb build`, or on first `serve`).
     store_path: Path = Path("var/store")
+    # Every query is stopped after this many seconds, and its results cut after this many rows.
+    query_timeout: float = 30.0
+    max_rows: int = 10000
+    # Worker processes that run queries; a runaway query holds one of them, never the others.
+    query_workers: int = 4
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,4 +37,23 @@ class Settings:
         except ValueError as error:
             raise ConfigError(f"MAPPA_KB_BASE_URI: {error}") from None
         store = environ.get("MAPPA_KB_STORE", "").strip() or str(cls.store_path)
-        return cls(base_uri=base, store_path=Path(store))
+        return cls(
+            base_uri=base,
+            store_path=Path(store),
+            query_timeout=_number(environ, "MAPPA_KB_QUERY_TIMEOUT", cls.query_timeout, float, 0.1, 3600),
+            max_rows=_number(environ, "MAPPA_KB_MAX_ROWS", cls.max_rows, int, 1, 10_000_000),
+            query_workers=_number(environ, "MAPPA_KB_QUERY_WORKERS", cls.query_workers, int, 1, 64),
+        )
+
+
+def _number(environ: Mapping[str, str], name: str, default, kind, low, high):
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: {raw} is outside {low} to {high}")
+    return value

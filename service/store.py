@@ -8,6 +8,7 @@ beside the old one and swapped in by renaming, so that a restart does not re-par
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import paths, uris
 from .validate import load_store
-
-Answer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+from .workers import QueryWorkers, Result
 
 
 class QueryRefused(ValueError):
@@ -32,13 +32,24 @@ class StoreUnavailable(RuntimeError):
 
 
 class Store(Protocol):
-    """What the service needs of a store."""
+    """What the service needs of a store: answers within its limits, and whether it is ready."""
 
-    def query(self, text: str) -> Answer: ...
+    def run(self, text: str, format_name: str) -> Result: ...
 
     def ready(self) -> bool: ...
 
     def describe(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+_PARSER_LOCK = threading.Lock()
+QUERY_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
 
 
 def _contains(node: object, name: str) -> bool:
@@ -49,12 +60,14 @@ def _contains(node: object, name: str) -> bool:
     return False
 
 
-def check_query(text: str) -> None:
-    """Refuse what a public read-only endpoint must not run, with a message that says why."""
+def check_query(text: str) -> str:
+    """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query a public read-only endpoint may run;
+    anything else is refused with a message that says why."""
     if not text.strip():
         raise QueryRefused("the query is empty")
     try:
-        prepared = prepareQuery(text)
+        with _PARSER_LOCK:  # rdflib's pyparsing grammar is not safe to use from two threads at once
+            prepared = prepareQuery(text)
     except Exception as error:  # rdflib raises pyparsing errors carrying the line and column
         if _looks_like_update(text):
             raise QueryRefused("updates are not accepted: this endpoint is read-only") from None
@@ -63,31 +76,34 @@ def check_query(text: str) -> None:
         raise QueryRefused("SERVICE is not allowed: the knowledge base never fetches other URLs")
     if prepared.algebra.get("datasetClause"):
         raise QueryRefused("FROM and FROM NAMED are not allowed: the data set is the knowledge base")
+    return QUERY_FORMS[prepared.algebra.name]
 
 
 def _looks_like_update(text: str) -> bool:
     from rdflib.plugins.sparql import prepareUpdate
 
     try:
-        prepareUpdate(text)
+        with _PARSER_LOCK:
+            prepareUpdate(text)
     except Exception:
         return False
     return True
 
 
 class EmbeddedStore:
-    """An Oxigraph database on disk, opened read-only."""
+    """An Oxigraph database on disk, opened read-only, queried by worker processes under limits."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float = 30.0, max_rows: int = 10000, workers: int = 4) -> None:
         self.path = path
         try:
             self._store = ox.Store.read_only(str(path))
         except OSError as error:
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
+        self._workers = QueryWorkers(path, size=workers, timeout=timeout, max_rows=max_rows)
 
-    def query(self, text: str) -> Answer:
+    def run(self, text: str, format_name: str) -> Result:
         check_query(text)
-        return self._store.query(text)
+        return self._workers.run(text, format_name)
 
     def ready(self) -> bool:
         try:
@@ -97,6 +113,9 @@ class EmbeddedStore:
 
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path}"
+
+    def close(self) -> None:
+        self._workers.close()
 
 
 def build_store(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,19 +54,47 @@ def kb() -> Graph:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real service on a free loopback port (waitress in a thread), over a freshly built store."""
-    import waitress
-
-    from mappa_kb.config import Settings
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded store, freshly built from the shipped Turtle."""
     from mappa_kb.store import build_store
-    from mappa_kb.web import create_app
 
     store_path = tmp_path_factory.mktemp("store") / "store"
     build_store(store_path)
-    app = create_app(Settings(store_path=store_path))
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    return store_path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_service(store: Path, **environment: str) -> Iterator[str]:
+    """The real service, started as `mappa-kb serve` on a free loopback port; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, **environment}
+    command = [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(store)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError(f"mappa-kb serve exited: {process.stdout.read()}")
+            try:
+                if urllib.request.urlopen(f"{url}/healthz", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("mappa-kb serve did not become ready in 30 s")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(built_store: Path) -> Iterator[str]:
+    with running_service(built_store) as url:
+        yield url

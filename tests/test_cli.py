@@ -123,3 +123,17 @@ def test_a_bad_base_uri_setting_is_named_in_the_error(monkeypatch, capsys) -> No
     monkeypatch.setenv("MAPPA_KB_BASE_URI", "mappa.example.org")
     assert main(["query", "ASK {}"]) == 2
     assert "configuration: MAPPA_KB_BASE_URI: base URI 'mappa.example.org' must be" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("MAPPA_KB_QUERY_TIMEOUT", "soon", "'soon' is not a number"),
+        ("MAPPA_KB_MAX_ROWS", "0", "outside 1 to"),
+        ("MAPPA_KB_QUERY_WORKERS", "2.5", "not a whole number"),
+    ],
+)
+def test_bad_limit_settings_are_named(monkeypatch, capsys, name: str, value: str, says: str) -> None:
+    monkeypatch.setenv(name, value)
+    assert main(["query", "ASK {}"]) == 2
+    assert f"{name}: " in capsys.readouterr().err

@@ -16,7 +16,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config["MAPPA_SETTINGS"] = settings
-    app.extensions["mappa_store"] = store if store is not None else EmbeddedStore(settings.store_path)
+    if store is None:
+        store = EmbeddedStore(
+            settings.store_path, settings.query_timeout, settings.max_rows, settings.query_workers
+        )
+    app.extensions["mappa_store"] = store
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sparql.blueprint)
 
@@ -24,7 +28,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     def allow_cross_origin(response: Response) -> Response:
         # Browser tools on other sites query us; the endpoint is read-only, so any origin may.
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "Content-Type"
+        response.headers["Access-Control-Expose-Headers"] = "Content-Type, MAPPA-Results-Truncated"
         return response
 
     return app

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from ..negotiation import GRAPHS, RESULTS, NotAcceptable, choose
-from ..store import QueryRefused
+from ..store import QueryRefused, check_query
+from ..workers import QueryFailed, QueryTimeout
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -68,20 +68,25 @@ def sparql() -> Response:
         return _plain(400, str(error))
     if text is None:
         return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
-    store = current_app.extensions["mappa_store"]
     try:
-        answer = store.query(text)
+        form = check_query(text)
+        offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
+        choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
+        result = current_app.extensions["mappa_store"].run(text, choice.format_name)
     except QueryRefused as error:
         return _plain(400, str(error))
-    offers = GRAPHS if isinstance(answer, ox.QueryTriples) else RESULTS
-    try:
-        choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
     except NotAcceptable as error:
-        # Oxigraph's results belong to this thread: drop them here, not when a traceback is collected.
-        del answer
         return _plain(406, str(error))
-    body = answer.serialize(format=choice.oxigraph_format)
-    del answer
-    response = Response(body, mimetype=choice.media_type)
+    except QueryFailed as error:
+        return _plain(400, f"the query could not be answered: {error}")
+    except QueryTimeout as error:
+        response = _plain(503, str(error))
+        response.headers["Retry-After"] = "60"
+        return response
+    response = Response(result.body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
+    if result.truncated:
+        # The results were cut at the size limit: say so, never silently.
+        limit = current_app.config["MAPPA_SETTINGS"].max_rows
+        response.headers["MAPPA-Results-Truncated"] = f"true; limit={limit}"
     return response
