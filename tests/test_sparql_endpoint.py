@@ -103,7 +103,8 @@ def test_nothing_acceptable_is_406(live_server: str) -> None:
 @pytest.mark.parametrize(
     ("params", "data", "headers", "says"),
     [
-        ({}, None, {}, "missing 'query'"),
+        ({"format": "json"}, None, {}, "missing 'query'"),
+        ({}, "", {"Content-Type": "application/x-www-form-urlencoded"}, "missing 'query'"),
         ({"query": "SELEC * WHERE {}"}, None, {}, "line:1, col:1"),
         ({"query": ""}, None, {}, "the query is empty"),
         ({"query": ["ASK {}", "ASK {}"]}, None, {}, "given 2 times"),
@@ -142,3 +143,24 @@ def test_cors_is_on_and_healthz_answers(live_server: str) -> None:
     response = requests.get(f"{live_server}/sparql", params={"query": "ASK {}"}, timeout=10)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert json.loads(response.text)["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+        ("*/*", "turtle"),
+    ],
+)
+def test_bare_get_returns_the_service_description(live_server: str, accept: str, rdflib_format: str) -> None:
+    response = requests.get(f"{live_server}/sparql", headers={"Accept": accept}, timeout=10)
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.text, format=rdflib_format)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    query = f"""PREFIX sd: <{sd}> PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?triples WHERE {{ ?s a sd:Service ; sd:endpoint <{live_server}/sparql> ;
+            sd:supportedLanguage sd:SPARQL11Query ; sd:defaultDataset/sd:defaultGraph/void:triples ?triples }}"""
+    rows = list(graph.query(query))
+    assert len(rows) == 1 and int(rows[0].triples) > 2000

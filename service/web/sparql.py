@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, current_app, request
 
 from ..negotiation import GRAPHS, RESULTS, NotAcceptable, choose
 from ..store import QueryRefused, check_query
 from ..workers import QueryFailed, QueryTimeout
+from .description import service_description
 
 blueprint = Blueprint("sparql", __name__)
+RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -55,6 +59,22 @@ def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
+def _service_description() -> Response:
+    """A bare GET: the Service Description, in the RDF format the client accepts (Turtle by default)."""
+    try:
+        choice = choose(GRAPHS, request.headers.get("Accept"))
+    except NotAcceptable:
+        return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
+    store = current_app.extensions["mappa_store"]
+    counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
+    triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
+    graph = service_description(request.base_url, triples)
+    body = graph.serialize(format=RDFLIB_FORMATS[choice.format_name], encoding="utf-8")
+    response = Response(body, mimetype=choice.media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     try:
@@ -67,6 +87,8 @@ def sparql() -> Response:
     except ProtocolError as error:
         return _plain(400, str(error))
     if text is None:
+        if request.method == "GET" and not request.args:
+            return _service_description()
         return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
     try:
         form = check_query(text)

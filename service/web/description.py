@@ -1,0 +1,54 @@
+"""The SPARQL 1.1 Service Description of the endpoint: what it speaks and what its data set holds."""
+
+from __future__ import annotations
+
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, VOID
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+)
+
+
+def service_description(endpoint: str, triples: int) -> Graph:
+    """The description of the endpoint at ``endpoint`` whose default graph holds ``triples`` triples."""
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    service = URIRef(endpoint)
+    dataset, default_graph = BNode(), BNode()
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for name in RESULT_FORMATS:
+        graph.add((service, SD.resultFormat, FORMATS[name]))
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    graph.add((default_graph, VOID.triples, Literal(triples)))
+    graph.add((default_graph, DCTERMS.title, Literal("MAPPA knowledge base", lang="en")))
+    graph.add(
+        (
+            default_graph,
+            DCTERMS.description,
+            Literal(
+                "The default graph holds the whole knowledge base: the MAPPA ontology (offender categories, "
+                "management levels, restrictive orders, agencies, roles, the law), the 42 MAPPA areas, the "
+                "SKOS glossary, and every area's yearly statistics as an RDF Data Cube with provenance. "
+                "Updates, SERVICE and FROM are refused; queries have a time and a result-size limit.",
+                lang="en",
+            ),
+        )
+    )
+    return graph
