@@ -164,3 +164,14 @@ def test_bare_get_returns_the_service_description(live_server: str, accept: str,
             sd:supportedLanguage sd:SPARQL11Query ; sd:defaultDataset/sd:defaultGraph/void:triples ?triples }}"""
     rows = list(graph.query(query))
     assert len(rows) == 1 and int(rows[0].triples) > 2000
+
+
+def test_query_page_is_served_to_browsers_with_a_strict_policy(live_server: str) -> None:
+    response = requests.get(f"{live_server}/sparql", headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+    assert "/static/vendor/yasgui/yasgui.min.js" in response.text
+    assert "cdn" not in response.text.lower()
+    script = requests.get(f"{live_server}/static/vendor/yasgui/yasgui.min.js", timeout=10)
+    assert script.status_code == 200 and len(script.content) > 500_000

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
-from ..negotiation import GRAPHS, RESULTS, NotAcceptable, choose
+from ..examples import examples
+from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
 from ..store import QueryRefused, check_query
 from ..workers import QueryFailed, QueryTimeout
 from .description import service_description
@@ -59,12 +63,14 @@ def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def _service_description() -> Response:
-    """A bare GET: the Service Description, in the RDF format the client accepts (Turtle by default)."""
+def _bare_get() -> Response:
+    """A bare GET: the query page for browsers, else the Service Description (Turtle by default)."""
     try:
-        choice = choose(GRAPHS, request.headers.get("Accept"))
+        choice = choose((*GRAPHS, HTML), request.headers.get("Accept"))
     except NotAcceptable:
         return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
+    if choice == HTML:
+        return _query_page()
     store = current_app.extensions["mappa_store"]
     counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
     triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
@@ -72,6 +78,27 @@ def _service_description() -> Response:
     body = graph.serialize(format=RDFLIB_FORMATS[choice.format_name], encoding="utf-8")
     response = Response(body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
+    return response
+
+
+def _query_page() -> Response:
+    settings = current_app.config["MAPPA_SETTINGS"]
+    found = examples()
+    page = render_template(
+        "sparql.html",
+        endpoint=request.base_url,
+        examples=found,
+        # Escaped for a <script type="application/json"> block: no "</script>" can close it early.
+        examples_json=Markup(htmlsafe_json_dumps([asdict(e) for e in found])),
+        timeout=f"{settings.query_timeout:g}",
+        max_rows=settings.max_rows,
+    )
+    response = Response(page, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
     return response
 
 
@@ -88,7 +115,7 @@ def sparql() -> Response:
         return _plain(400, str(error))
     if text is None:
         if request.method == "GET" and not request.args:
-            return _service_description()
+            return _bare_get()
         return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
     try:
         form = check_query(text)
