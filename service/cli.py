@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument("--store", type=Path, help="where the store lives")
+    serve.add_argument(
+        "--endpoint", help="serve from this external SPARQL server instead of the embedded store"
+    )
+
+    load = commands.add_parser(
+        "load",
+        help="push the knowledge base into an external SPARQL server",
+        description="Replace the knowledge-base graph of an external SPARQL 1.1 server with the shipped "
+        "Turtle, by SPARQL Update.",
+    )
+    load.add_argument("--endpoint", required=True, help="the server's SPARQL Update endpoint")
 
     ingest = commands.add_parser(
         "ingest",
@@ -97,7 +108,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _query(args)
     if args.command in ("build", "serve"):
         return _build_or_serve(args)
+    if args.command == "load":
+        return _load(args)
     return _ingest(args)
+
+
+def _load(args: argparse.Namespace) -> int:
+    from .config import ConfigError, Settings
+    from .remote import KB_GRAPH, load_remote
+    from .store import StoreUnavailable
+    from .workers import QueryFailed, QueryTimeout
+
+    try:
+        settings = Settings.from_environment()
+        triples = load_remote(args.endpoint, base_uri=settings.base_uri)
+    except ConfigError as error:
+        print(f"mappa-kb load: configuration: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except (StoreUnavailable, QueryFailed, QueryTimeout) as error:
+        print(f"mappa-kb load: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"loaded {triples} triples into <{KB_GRAPH}> at {args.endpoint}")
+    return EXIT_OK
 
 
 def _build_or_serve(args: argparse.Namespace) -> int:
@@ -113,7 +145,9 @@ def _build_or_serve(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     if args.store:
         settings = replace(settings, store_path=args.store)
-    if args.command == "build" or not settings.store_path.exists():
+    if getattr(args, "endpoint", None):
+        settings = replace(settings, endpoint=args.endpoint)
+    if args.command == "build" or (not settings.endpoint and not settings.store_path.exists()):
         path, triples, seconds = build_store(settings.store_path, base_uri=settings.base_uri)
         print(f"built {path}: {triples} triples in {seconds:.1f} s")
     if args.command == "build":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ class Settings:
     max_rows: int = 10000
     # Worker processes that run queries; a runaway query holds one of them, never the others.
     query_workers: int = 4
+    # An external SPARQL 1.1 server to serve from instead of the embedded store (None: embedded).
+    endpoint: str | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,7 +46,15 @@ class Settings:
             query_timeout=_number(environ, "MAPPA_KB_QUERY_TIMEOUT", cls.query_timeout, float, 0.1, 3600),
             max_rows=_number(environ, "MAPPA_KB_MAX_ROWS", cls.max_rows, int, 1, 10_000_000),
             query_workers=_number(environ, "MAPPA_KB_QUERY_WORKERS", cls.query_workers, int, 1, 64),
+            endpoint=_endpoint(environ.get("MAPPA_KB_ENDPOINT", "").strip() or None, "MAPPA_KB_ENDPOINT"),
         )
+
+
+def _endpoint(value: str | None, name: str) -> str | None:
+    """An http(s) URL of a SPARQL server, or None."""
+    if value is not None and not re.match(r"^https?://[^/\s?#]+(/[^\s#]*)?$", value):
+        raise ConfigError(f"{name}: {value!r} is not an http(s) URL of a SPARQL endpoint")
+    return value
 
 
 def _number(environ: Mapping[str, str], name: str, default, kind, low, high):

@@ -16,7 +16,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config["MAPPA_SETTINGS"] = settings
-    if store is None:
+    if store is None and settings.endpoint:
+        from ..remote import RemoteStore
+
+        store = RemoteStore(settings.endpoint, settings.query_timeout, settings.max_rows, settings.base_uri)
+    elif store is None:
         store = EmbeddedStore(
             settings.store_path, settings.query_timeout, settings.max_rows, settings.query_workers
         )

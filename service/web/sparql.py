@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..examples import examples
 from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
-from ..store import QueryRefused, check_query
+from ..store import QueryRefused, StoreUnavailable, check_query
 from ..workers import QueryFailed, QueryTimeout
 from .description import service_description
 
@@ -132,6 +132,8 @@ def sparql() -> Response:
         response = _plain(503, str(error))
         response.headers["Retry-After"] = "60"
         return response
+    except StoreUnavailable as error:
+        return _plain(502, str(error))
     response = Response(result.body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
     if result.truncated:

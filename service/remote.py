@@ -1,0 +1,140 @@
+"""The remote store: the same service over any external SPARQL 1.1 server, through SPARQLWrapper.
+
+A deployment that outgrows one machine loads the knowledge base into a clustered store (Virtuoso,
+Fuseki, GraphDB, Oxigraph server ...) with ``mappa-kb load`` and runs many stateless copies of the
+service with ``mappa-kb serve --endpoint URL``. The knowledge base lives in one named graph there
+(``KB_GRAPH``), which every query takes as its default graph, so other data in the server is never seen.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import urllib.error
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from . import paths, uris
+from .negotiation import GRAPHS, RESULTS
+from .store import StoreUnavailable, check_query
+from .validate import load_store
+from .workers import QueryFailed, QueryTimeout, Result
+
+KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
+_BATCH = 500  # triples per INSERT DATA request when loading
+
+
+def _client(endpoint: str, timeout: float) -> SPARQLWrapper:
+    client = SPARQLWrapper(endpoint, agent="mappa-kb")
+    client.setTimeout(max(1, round(timeout)))
+    return client
+
+
+def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
+    """Send the request; map the remote's failures to the service's errors, with what happened."""
+    try:
+        response = client.query()
+        return response.response.read()
+    except TimeoutError:
+        raise QueryTimeout(f"the SPARQL server at {endpoint} did not answer within {timeout:g} s") from None
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode("utf-8", "replace")[:500]
+        raise QueryFailed(f"the SPARQL server at {endpoint} answered {error.code}: {detail}") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise QueryTimeout(
+                f"the SPARQL server at {endpoint} did not answer within {timeout:g} s"
+            ) from None
+        raise StoreUnavailable(f"cannot reach the SPARQL server at {endpoint}: {error.reason}") from None
+    except SPARQLWrapperException as error:
+        raise QueryFailed(f"the SPARQL server at {endpoint} refused the query: {error}") from None
+
+
+def _format(offers: tuple, name: str):
+    return next(o.oxigraph_format for o in offers if o.format_name == name)
+
+
+class RemoteStore:
+    """An external SPARQL 1.1 server, queried with the knowledge-base graph as the default graph."""
+
+    def __init__(
+        self, endpoint: str, timeout: float = 30.0, max_rows: int = 10000, base_uri: str = uris.SOURCE_BASE
+    ) -> None:
+        self.endpoint, self.timeout, self.max_rows = endpoint, timeout, max_rows
+        self.graph = uris.rebase(KB_GRAPH, base_uri)
+
+    def run(self, text: str, format_name: str) -> Result:
+        form = check_query(text)
+        client = _client(self.endpoint, self.timeout)
+        client.setQuery(text)
+        client.setMethod(POST)
+        client.addDefaultGraph(self.graph)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            client.setOnlyConneg(True)
+            client.addCustomHttpHeader("Accept", "application/n-triples")
+            body = _call(client, self.endpoint, self.timeout)
+            triples = list(itertools.islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), self.max_rows + 1))
+            data = ox.serialize(triples[: self.max_rows], format=_format(GRAPHS, format_name))
+            return Result(data, len(triples) > self.max_rows)
+        client.setReturnFormat(JSON)
+        answer = json.loads(_call(client, self.endpoint, self.timeout))
+        truncated = False
+        if "results" in answer:
+            bindings = answer["results"]["bindings"]
+            truncated = len(bindings) > self.max_rows
+            answer["results"]["bindings"] = bindings[: self.max_rows]
+        parsed = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
+        return Result(parsed.serialize(format=_format(RESULTS, format_name)), truncated)
+
+    def ready(self) -> bool:
+        try:
+            return b"true" in self.run("ASK { ?s ?p ?o }", "json").body
+        except (QueryTimeout, QueryFailed, StoreUnavailable):
+            return False
+
+    def describe(self) -> str:
+        return f"external SPARQL server at {self.endpoint} (graph {self.graph})"
+
+    def close(self) -> None:
+        pass
+
+
+def load_remote(
+    update_endpoint: str,
+    files: Sequence[Path] | None = None,
+    base_uri: str = uris.SOURCE_BASE,
+    timeout: float = 120.0,
+) -> int:
+    """Replace the knowledge-base graph of an external server with the shipped Turtle; returns triples."""
+    store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    lines = ox.serialize(store, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+    # A blank node means one node only within one request: send every triple that has one together.
+    with_blank = [line for line in lines if "_:" in line]
+    batches = [with_blank] + [
+        chunk
+        for start in range(0, len(lines), _BATCH)
+        if (chunk := [x for x in lines[start : start + _BATCH] if "_:" not in x])
+    ]
+    graph = f"<{uris.rebase(KB_GRAPH, base_uri)}>"
+    _update(update_endpoint, f"DROP SILENT GRAPH {graph}", timeout)
+    for number, batch in enumerate(batches):
+        triples = "\n".join(batch)
+        if number == 0 and batch:
+            # Blank nodes go in an INSERT template: Virtuoso refuses them in INSERT DATA, and a
+            # template keeps each blank node one node within the request.
+            _update(update_endpoint, f"INSERT {{ GRAPH {graph} {{\n{triples}\n}} }} WHERE {{}}", timeout)
+        elif batch:
+            _update(update_endpoint, f"INSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}", timeout)
+    return len(lines)
+
+
+def _update(endpoint: str, update: str, timeout: float) -> None:
+    client = _client(endpoint, timeout)
+    client.setMethod(POST)
+    client.setRequestMethod(POSTDIRECTLY)
+    client.setQuery(update)
+    _call(client, endpoint, timeout)

@@ -1,0 +1,94 @@
+"""The same service over real external SPARQL servers: Virtuoso and Oxigraph server, loaded with
+`mappa-kb load` and served with `mappa-kb serve --endpoint`. .ci/run starts both on loopback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from mappa_kb.cli import main
+
+from .conftest import running_service
+
+SERVERS = ("virtuoso", "oxigraph")
+GRAND_TOTAL = (
+    "PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#> SELECT ?value WHERE { "
+    "<https://w3id.org/mappa-kb/id/observation/durham/2010-11/eligible-snapshot/level-all/category-all> "
+    "sdmxm:obsValue ?value }"
+)
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def remote(request) -> tuple[str, str]:
+    """(query URL, update URL) of a running external server, loaded with the knowledge base."""
+    name = request.param.upper()
+    query, update = (
+        os.environ.get(f"MAPPA_KB_TEST_{name}_QUERY"),
+        os.environ.get(f"MAPPA_KB_TEST_{name}_UPDATE"),
+    )
+    if not (query and update):
+        message = f"no {request.param} server: start them with `bash tools/start-test-servers.sh servers.env && source servers.env`"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the remote-store tests; {message}")
+        pytest.skip(message)
+    assert main(["load", "--endpoint", update]) == 0
+    return query, update
+
+
+@pytest.fixture(scope="module")
+def remote_service(remote: tuple[str, str], tmp_path_factory) -> str:
+    with running_service(tmp_path_factory.mktemp("unused") / "store", MAPPA_KB_ENDPOINT=remote[0]) as url:
+        yield url
+
+
+def test_service_over_an_external_server_answers_like_the_embedded_one(remote_service: str, live_server: str):
+    for url in (remote_service, live_server):
+        client = SPARQLWrapper(f"{url}/sparql")
+        client.setQuery(GRAND_TOTAL)
+        client.setReturnFormat(JSON)
+        assert [b["value"]["value"] for b in client.query().convert()["results"]["bindings"]] == ["593"]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    answers = [
+        requests.get(
+            f"{url}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=30
+        ).text
+        for url in (remote_service, live_server)
+    ]
+    assert answers[0] == answers[1], "the external server does not hold exactly the knowledge base"
+
+
+def test_construct_and_refusals_work_over_an_external_server(remote_service: str) -> None:
+    query = "CONSTRUCT WHERE { ?a a <https://w3id.org/mappa-kb/def/mappa/MappaArea> }"
+    response = requests.get(
+        f"{remote_service}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and len(response.text.strip().splitlines()) == 42
+    refused = requests.post(f"{remote_service}/sparql", data={"update": "DROP ALL"}, timeout=30)
+    assert refused.status_code == 400
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    assert requests.get(f"{remote_service}/sparql", params={"query": service}, timeout=30).status_code == 400
+
+
+def test_loading_twice_replaces_rather_than_doubles(remote: tuple[str, str], remote_service: str) -> None:
+    assert main(["load", "--endpoint", remote[1]]) == 0
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    text = requests.get(
+        f"{remote_service}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=30
+    ).text
+    assert int(text.split()[1]) < 4000
+
+
+def test_an_unreachable_server_gives_502_and_healthz_503(tmp_path: Path) -> None:
+    with running_service(
+        tmp_path / "store", MAPPA_KB_ENDPOINT="http://127.0.0.1:9/sparql", check_ready=False
+    ) as url:
+        response = requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30)
+        assert response.status_code == 502 and "cannot reach the SPARQL server" in response.text
+        assert requests.get(f"{url}/healthz", timeout=30).status_code == 503
