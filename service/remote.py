@@ -20,11 +20,10 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS
-from .store import StoreUnavailable, check_query
+from .store import KB_GRAPH, StoreUnavailable, check_query
 from .validate import load_store
-from .workers import QueryFailed, QueryTimeout, Result
+from .workers import Dataset, QueryFailed, QueryTimeout, Result
 
-KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
 _BATCH = 500  # triples per INSERT DATA request when loading
 
 
@@ -67,12 +66,16 @@ class RemoteStore:
         self.endpoint, self.timeout, self.max_rows = endpoint, timeout, max_rows
         self.graph = uris.rebase(KB_GRAPH, base_uri)
 
-    def run(self, text: str, format_name: str) -> Result:
+    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
         form = check_query(text)
+        dataset = dataset or Dataset((self.graph,))
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)
         client.setMethod(POST)
-        client.addDefaultGraph(self.graph)
+        for graph in dataset.default_graphs:
+            client.addDefaultGraph(graph)
+        for graph in dataset.named_graphs:
+            client.addNamedGraph(graph)
         if form in ("CONSTRUCT", "DESCRIBE"):
             client.setOnlyConneg(True)
             client.addCustomHttpHeader("Accept", "application/n-triples")

@@ -20,7 +20,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import paths, uris
 from .validate import load_store
-from .workers import QueryWorkers, Result
+from .workers import Dataset, QueryWorkers, Result
+
+KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
 
 
 class QueryRefused(ValueError):
@@ -34,7 +36,10 @@ class StoreUnavailable(RuntimeError):
 class Store(Protocol):
     """What the service needs of a store: answers within its limits, and whether it is ready."""
 
-    def run(self, text: str, format_name: str) -> Result: ...
+    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result: ...
+
+    @property
+    def graph(self) -> str: ...
 
     def ready(self) -> bool: ...
 
@@ -93,21 +98,29 @@ def _looks_like_update(text: str) -> bool:
 class EmbeddedStore:
     """An Oxigraph database on disk, opened read-only, queried by worker processes under limits."""
 
-    def __init__(self, path: Path, timeout: float = 30.0, max_rows: int = 10000, workers: int = 4) -> None:
+    def __init__(
+        self,
+        path: Path,
+        timeout: float = 30.0,
+        max_rows: int = 10000,
+        workers: int = 4,
+        base_uri: str = uris.SOURCE_BASE,
+    ) -> None:
         self.path = path
+        self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
             self._store = ox.Store.read_only(str(path))
         except OSError as error:
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
         self._workers = QueryWorkers(path, size=workers, timeout=timeout, max_rows=max_rows)
 
-    def run(self, text: str, format_name: str) -> Result:
+    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
         check_query(text)
-        return self._workers.run(text, format_name)
+        return self._workers.run(text, format_name, dataset or Dataset((self.graph,)))
 
     def ready(self) -> bool:
         try:
-            return bool(self._store.query("ASK { ?s ?p ?o }"))
+            return bool(self._store.query("ASK { ?s ?p ?o }", default_graph=ox.NamedNode(self.graph)))
         except OSError:
             return False
 
@@ -128,7 +141,9 @@ def build_store(
     shutil.rmtree(staging, ignore_errors=True)
     memory = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
     disk = ox.Store(str(staging))
-    disk.bulk_extend(memory.quads_for_pattern(None, None, None, None))
+    # The knowledge base is one named graph, the default graph of every query unless a client names others.
+    graph = ox.NamedNode(uris.rebase(KB_GRAPH, base_uri))
+    disk.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in memory)
     disk.flush()
     triples = len(disk)
     del disk

@@ -39,6 +39,17 @@ class Result:
     truncated: bool
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF data set of one query: graph IRIs for its default graph and its named graphs.
+
+    The IRIs only name graphs of the store; a graph the store does not hold is empty, never fetched.
+    """
+
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...] = ()
+
+
 def _term_json(term: object) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -58,9 +69,13 @@ def _format(offers: tuple, name: str):
     return next(o.oxigraph_format for o in offers if o.format_name == name)
 
 
-def answer(store: ox.Store, text: str, format_name: str, max_rows: int) -> Result:
-    """Evaluate and serialize, keeping at most ``max_rows`` solutions (or triples)."""
-    found = store.query(text)
+def answer(store: ox.Store, text: str, format_name: str, max_rows: int, dataset: Dataset) -> Result:
+    """Evaluate over ``dataset`` and serialize, keeping at most ``max_rows`` solutions (or triples)."""
+    found = store.query(
+        text,
+        default_graph=[ox.NamedNode(iri) for iri in dataset.default_graphs],
+        named_graphs=[ox.NamedNode(iri) for iri in dataset.named_graphs],
+    )
     if isinstance(found, ox.QueryBoolean):
         data = json.dumps({"head": {}, "boolean": bool(found)}).encode()
         parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
@@ -84,11 +99,11 @@ def _worker_main(connection: Connection, store_path: str) -> None:
     store = ox.Store.read_only(store_path)
     while True:
         try:
-            text, format_name, max_rows = connection.recv()
+            text, format_name, max_rows, dataset = connection.recv()
         except EOFError:
             return
         try:
-            connection.send(("ok", answer(store, text, format_name, max_rows)))
+            connection.send(("ok", answer(store, text, format_name, max_rows, dataset)))
         except (OSError, SyntaxError, ValueError, QueryFailed) as error:
             connection.send(("error", str(error)))
 
@@ -116,14 +131,14 @@ class QueryWorkers:
             self._idle.put(_Worker(store_path))
         self._lock = threading.Lock()
 
-    def run(self, text: str, format_name: str) -> Result:
+    def run(self, text: str, format_name: str, dataset: Dataset) -> Result:
         """Answer within the time limit, or raise QueryTimeout (the query is stopped)."""
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s") from None
         try:
-            worker.connection.send((text, format_name, self.max_rows))
+            worker.connection.send((text, format_name, self.max_rows, dataset))
             if not worker.connection.poll(self.timeout):
                 worker.stop()
                 worker = _Worker(self.store_path)

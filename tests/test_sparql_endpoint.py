@@ -175,3 +175,37 @@ def test_query_page_is_served_to_browsers_with_a_strict_policy(live_server: str)
     assert "cdn" not in response.text.lower()
     script = requests.get(f"{live_server}/static/vendor/yasgui/yasgui.min.js", timeout=10)
     assert script.status_code == 200 and len(script.content) > 500_000
+
+
+KB = "https://w3id.org/mappa-kb/id/graph/knowledge-base"
+
+
+def test_default_and_named_graph_uris_select_graphs_of_the_store_only(live_server: str) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def ask(**params) -> int:
+        response = requests.get(
+            f"{live_server}/sparql",
+            params={"query": count, **params},
+            headers={"Accept": "text/csv"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return int(response.text.split()[1])
+
+    everything = ask()
+    assert everything > 2000
+    assert ask(**{"default-graph-uri": KB}) == everything
+    assert ask(**{"default-graph-uri": "http://127.0.0.1:9/elsewhere"}) == 0  # an empty graph, never fetched
+    named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <" + KB + "> { ?s ?p ?o } }"
+    response = requests.post(
+        f"{live_server}/sparql",
+        data={"query": named, "named-graph-uri": KB},
+        headers={"Accept": "text/csv"},
+        timeout=10,
+    )
+    assert int(response.text.split()[1]) == everything
+    bad = requests.get(
+        f"{live_server}/sparql", params={"query": count, "default-graph-uri": "not an iri"}, timeout=10
+    )
+    assert bad.status_code == 400 and "not an absolute IRI" in bad.text

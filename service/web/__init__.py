@@ -22,7 +22,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         store = RemoteStore(settings.endpoint, settings.query_timeout, settings.max_rows, settings.base_uri)
     elif store is None:
         store = EmbeddedStore(
-            settings.store_path, settings.query_timeout, settings.max_rows, settings.query_workers
+            settings.store_path,
+            settings.query_timeout,
+            settings.max_rows,
+            settings.query_workers,
+            settings.base_uri,
         )
     app.extensions["mappa_store"] = store
     app.register_blueprint(health.blueprint)

@@ -19,8 +19,8 @@ RESULT_FORMATS = (
 )
 
 
-def service_description(endpoint: str, triples: int) -> Graph:
-    """The description of the endpoint at ``endpoint`` whose default graph holds ``triples`` triples."""
+def service_description(endpoint: str, graph_name: str, triples: int) -> Graph:
+    """The description of the endpoint at ``endpoint``; its default graph is ``graph_name``."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -36,6 +36,11 @@ def service_description(endpoint: str, triples: int) -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
+    named = BNode()
+    graph.add((dataset, SD.namedGraph, named))
+    graph.add((named, RDF.type, SD.NamedGraph))
+    graph.add((named, SD.name, URIRef(graph_name)))
+    graph.add((named, SD.graph, default_graph))
     graph.add((default_graph, VOID.triples, Literal(triples)))
     graph.add((default_graph, DCTERMS.title, Literal("MAPPA knowledge base", lang="en")))
     graph.add(
@@ -43,10 +48,12 @@ def service_description(endpoint: str, triples: int) -> Graph:
             default_graph,
             DCTERMS.description,
             Literal(
-                "The default graph holds the whole knowledge base: the MAPPA ontology (offender categories, "
-                "management levels, restrictive orders, agencies, roles, the law), the 42 MAPPA areas, the "
-                "SKOS glossary, and every area's yearly statistics as an RDF Data Cube with provenance. "
-                "Updates, SERVICE and FROM are refused; queries have a time and a result-size limit.",
+                "The default graph is the named graph of the whole knowledge base: the MAPPA ontology "
+                "(offender categories, management levels, restrictive orders, agencies, roles, the law), the "
+                "42 MAPPA areas, the SKOS glossary, and every area's yearly statistics as an RDF Data Cube "
+                "with provenance. default-graph-uri and named-graph-uri may name it; other IRIs are empty "
+                "graphs, never fetched. Updates, SERVICE and FROM are refused; queries have a time and a "
+                "result-size limit.",
                 lang="en",
             ),
         )

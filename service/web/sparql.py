@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -12,13 +13,14 @@ from markupsafe import Markup
 from ..examples import examples
 from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
 from ..store import QueryRefused, StoreUnavailable, check_query
-from ..workers import QueryFailed, QueryTimeout
+from ..workers import Dataset, QueryFailed, QueryTimeout
 from .description import service_description
 
 blueprint = Blueprint("sparql", __name__)
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
 FORM = "application/x-www-form-urlencoded"
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\"{}|^`\\\s]*$")
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
@@ -59,6 +61,22 @@ def _query_text() -> str | None:
     )
 
 
+def _dataset() -> Dataset | None:
+    """The RDF data set the request names with default-graph-uri and named-graph-uri, if any.
+
+    Only graphs of the store can be named; an IRI the store does not hold is an empty graph. The
+    service never dereferences these IRIs.
+    """
+    default = request.values.getlist("default-graph-uri")
+    named = request.values.getlist("named-graph-uri")
+    for iri in default + named:
+        if not _IRI.match(iri):
+            raise ProtocolError(f"{iri!r} is not an absolute IRI (in default-graph-uri or named-graph-uri)")
+    if not default and not named:
+        return None
+    return Dataset(tuple(default), tuple(named))
+
+
 def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
@@ -74,7 +92,7 @@ def _bare_get() -> Response:
     store = current_app.extensions["mappa_store"]
     counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
     triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
-    graph = service_description(request.base_url, triples)
+    graph = service_description(request.base_url, store.graph, triples)
     body = graph.serialize(format=RDFLIB_FORMATS[choice.format_name], encoding="utf-8")
     response = Response(body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
@@ -106,11 +124,7 @@ def _query_page() -> Response:
 def sparql() -> Response:
     try:
         text = _query_text()
-        if request.values.getlist("default-graph-uri") or request.values.getlist("named-graph-uri"):
-            raise ProtocolError(
-                "default-graph-uri and named-graph-uri are not supported yet: the data set is the knowledge "
-                "base's default graph"
-            )
+        dataset = _dataset()
     except ProtocolError as error:
         return _plain(400, str(error))
     if text is None:
@@ -121,7 +135,7 @@ def sparql() -> Response:
         form = check_query(text)
         offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
         choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
-        result = current_app.extensions["mappa_store"].run(text, choice.format_name)
+        result = current_app.extensions["mappa_store"].run(text, choice.format_name, dataset)
     except QueryRefused as error:
         return _plain(400, str(error))
     except NotAcceptable as error:
