@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,11 @@ class Settings:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        environ = os.environ if environ is None else environ
+        """Settings from a TOML file named by MAPPA_KB_CONFIG (if any), then the environment, which wins."""
+        environ = dict(os.environ if environ is None else environ)
+        config_file = environ.get("MAPPA_KB_CONFIG", "").strip()
+        if config_file:
+            environ = {**_read_file(Path(config_file)), **environ}
         base = environ.get("MAPPA_KB_BASE_URI", "").strip() or uris.SOURCE_BASE
         try:
             uris.validate_base(base)
@@ -68,3 +73,28 @@ def _number(environ: Mapping[str, str], name: str, default, kind, low, high):
     if not low <= value <= high:
         raise ConfigError(f"{name}: {raw} is outside {low} to {high}")
     return value
+
+
+# Keys of the configuration file and the environment variables they stand for.
+FILE_KEYS = {
+    "base_uri": "MAPPA_KB_BASE_URI",
+    "store": "MAPPA_KB_STORE",
+    "query_timeout": "MAPPA_KB_QUERY_TIMEOUT",
+    "max_rows": "MAPPA_KB_MAX_ROWS",
+    "query_workers": "MAPPA_KB_QUERY_WORKERS",
+    "endpoint": "MAPPA_KB_ENDPOINT",
+}
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    """A TOML configuration file as environment-style settings; unknown keys are errors, not ignored."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"MAPPA_KB_CONFIG: cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"MAPPA_KB_CONFIG: {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(FILE_KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(FILE_KEYS)}")
+    return {FILE_KEYS[key]: str(value) for key, value in data.items()}

@@ -1,0 +1,46 @@
+"""Settings: defaults with no configuration, a TOML file, the environment over the file, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mappa_kb.config import ConfigError, Settings
+from mappa_kb.uris import SOURCE_BASE
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "mappa-kb.example.toml"
+
+
+def test_defaults_need_no_configuration() -> None:
+    settings = Settings.from_environment({})
+    assert settings.base_uri == SOURCE_BASE and settings.endpoint is None and settings.query_timeout == 30
+
+
+def test_the_example_file_is_valid_and_the_environment_wins(tmp_path: Path) -> None:
+    assert Settings.from_environment({"MAPPA_KB_CONFIG": str(EXAMPLE)}).max_rows == 10000
+    config = tmp_path / "mappa.toml"
+    config.write_text('max_rows = 50\nendpoint = "http://127.0.0.1:8890/sparql"\n', encoding="utf-8")
+    settings = Settings.from_environment({"MAPPA_KB_CONFIG": str(config), "MAPPA_KB_MAX_ROWS": "70"})
+    assert settings.max_rows == 70 and settings.endpoint == "http://127.0.0.1:8890/sparql"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("max_rowz = 5\n", "unknown setting(s) max_rowz"),
+        ("max_rows = \n", "not valid TOML"),
+        ('endpoint = "ftp://x"\n', "MAPPA_KB_ENDPOINT: 'ftp://x' is not an http(s) URL"),
+    ],
+)
+def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, content: str, says: str) -> None:
+    config = tmp_path / "mappa.toml"
+    config.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_environment({"MAPPA_KB_CONFIG": str(config)})
+    assert says in str(caught.value)
+
+
+def test_a_missing_file_is_named() -> None:
+    with pytest.raises(ConfigError, match=r"cannot read /nowhere/mappa\.toml"):
+        Settings.from_environment({"MAPPA_KB_CONFIG": "/nowhere/mappa.toml"})
