@@ -31,6 +31,8 @@ class Settings:
     query_workers: int = 4
     # An external SPARQL 1.1 server to serve from instead of the embedded store (None: embedded).
     endpoint: str | None = None
+    # SPARQL endpoints a query may call with SERVICE; none by default: the server fetches nothing.
+    service_allow: frozenset[str] = frozenset()
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +54,10 @@ class Settings:
             max_rows=_number(environ, "MAPPA_KB_MAX_ROWS", cls.max_rows, int, 1, 10_000_000),
             query_workers=_number(environ, "MAPPA_KB_QUERY_WORKERS", cls.query_workers, int, 1, 64),
             endpoint=_endpoint(environ.get("MAPPA_KB_ENDPOINT", "").strip() or None, "MAPPA_KB_ENDPOINT"),
+            service_allow=frozenset(
+                _endpoint(url, "MAPPA_KB_SERVICE_ALLOW")
+                for url in environ.get("MAPPA_KB_SERVICE_ALLOW", "").replace(",", " ").split()
+            ),
         )
 
 
@@ -83,6 +89,7 @@ FILE_KEYS = {
     "max_rows": "MAPPA_KB_MAX_ROWS",
     "query_workers": "MAPPA_KB_QUERY_WORKERS",
     "endpoint": "MAPPA_KB_ENDPOINT",
+    "service_allow": "MAPPA_KB_SERVICE_ALLOW",
 }
 
 
@@ -97,4 +104,7 @@ def _read_file(path: Path) -> dict[str, str]:
     unknown = sorted(set(data) - set(FILE_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(FILE_KEYS)}")
-    return {FILE_KEYS[key]: str(value) for key, value in data.items()}
+    return {
+        FILE_KEYS[key]: " ".join(map(str, value)) if isinstance(value, list) else str(value)
+        for key, value in data.items()
+    }

@@ -61,13 +61,19 @@ class RemoteStore:
     """An external SPARQL 1.1 server, queried with the knowledge-base graph as the default graph."""
 
     def __init__(
-        self, endpoint: str, timeout: float = 30.0, max_rows: int = 10000, base_uri: str = uris.SOURCE_BASE
+        self,
+        endpoint: str,
+        timeout: float = 30.0,
+        max_rows: int = 10000,
+        base_uri: str = uris.SOURCE_BASE,
+        service_allow: frozenset[str] = frozenset(),
     ) -> None:
         self.endpoint, self.timeout, self.max_rows = endpoint, timeout, max_rows
+        self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
 
     def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
-        form = check_query(text)
+        form = check_query(text, self.service_allow)
         dataset = dataset or Dataset((self.graph,))
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)

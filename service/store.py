@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -57,17 +58,20 @@ QUERY_FORMS = {
 }
 
 
-def _contains(node: object, name: str) -> bool:
+def _service_targets(node: object) -> list[object]:
+    """The endpoint terms of every SERVICE clause in a parsed query (IRIs or variables)."""
     if isinstance(node, CompValue):
-        return node.name == name or any(_contains(value, name) for value in node.values())
+        found = [node.get("term")] if node.name == "ServiceGraphPattern" else []
+        return found + [t for value in node.values() for t in _service_targets(value)]
     if isinstance(node, (list, tuple)):
-        return any(_contains(item, name) for item in node)
-    return False
+        return [t for item in node for t in _service_targets(item)]
+    return []
 
 
-def check_query(text: str) -> str:
+def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query a public read-only endpoint may run;
-    anything else is refused with a message that says why."""
+    anything else is refused with a message that says why. SERVICE may call only the endpoints of
+    ``service_allow`` (none by default)."""
     if not text.strip():
         raise QueryRefused("the query is empty")
     try:
@@ -77,8 +81,10 @@ def check_query(text: str) -> str:
         if _looks_like_update(text):
             raise QueryRefused("updates are not accepted: this endpoint is read-only") from None
         raise QueryRefused(f"SPARQL syntax error: {error}") from None
-    if _contains(prepared.algebra, "ServiceGraphPattern"):
-        raise QueryRefused("SERVICE is not allowed: the knowledge base never fetches other URLs")
+    for target in _service_targets(prepared.algebra):
+        if not (isinstance(target, URIRef) and str(target) in service_allow):
+            allowed = ", ".join(sorted(service_allow)) or "none"
+            raise QueryRefused(f"SERVICE {target.n3()} is not allowed: this endpoint calls only {allowed}")
     if prepared.algebra.get("datasetClause"):
         raise QueryRefused("FROM and FROM NAMED are not allowed: the data set is the knowledge base")
     return QUERY_FORMS[prepared.algebra.name]
@@ -105,8 +111,10 @@ class EmbeddedStore:
         max_rows: int = 10000,
         workers: int = 4,
         base_uri: str = uris.SOURCE_BASE,
+        service_allow: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
+        self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
             self._store = ox.Store.read_only(str(path))
@@ -115,7 +123,7 @@ class EmbeddedStore:
         self._workers = QueryWorkers(path, size=workers, timeout=timeout, max_rows=max_rows)
 
     def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
-        check_query(text)
+        check_query(text, self.service_allow)
         return self._workers.run(text, format_name, dataset or Dataset((self.graph,)))
 
     def ready(self) -> bool:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 import requests
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
@@ -209,3 +209,35 @@ def test_default_and_named_graph_uris_select_graphs_of_the_store_only(live_serve
         f"{live_server}/sparql", params={"query": count, "default-graph-uri": "not an iri"}, timeout=10
     )
     assert bad.status_code == 400 and "not an absolute IRI" in bad.text
+
+
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+@pytest.mark.parametrize(
+    ("accept", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_graph_queries_in_every_rdf_format(
+    live_server: str, form: str, accept: str, rdflib_format: str
+) -> None:
+    durham = "<https://w3id.org/mappa-kb/id/area/durham>"
+    query = f"CONSTRUCT WHERE {{ {durham} ?p ?o }}" if form == "CONSTRUCT" else f"DESCRIBE {durham}"
+    response = requests.get(
+        f"{live_server}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=10
+    )
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+    graph = Graph().parse(data=response.text, format=rdflib_format)
+    labels = {str(o) for o in graph.objects(None, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))}
+    assert "County Durham and Darlington" in labels
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expect"), [(XML, b"<boolean>true</boolean>"), (CSV, b"true"), (TSV, b"true")]
+)
+def test_ask_in_every_results_format(live_server: str, fmt: str, expect: bytes) -> None:
+    response = _wrapper(live_server, "ASK { ?s ?p ?o }", fmt).query()
+    assert expect in response.response.read()

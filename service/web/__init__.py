@@ -16,18 +16,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config["MAPPA_SETTINGS"] = settings
+    limits = {
+        "timeout": settings.query_timeout,
+        "max_rows": settings.max_rows,
+        "base_uri": settings.base_uri,
+        "service_allow": settings.service_allow,
+    }
     if store is None and settings.endpoint:
         from ..remote import RemoteStore
 
-        store = RemoteStore(settings.endpoint, settings.query_timeout, settings.max_rows, settings.base_uri)
+        store = RemoteStore(settings.endpoint, **limits)
     elif store is None:
-        store = EmbeddedStore(
-            settings.store_path,
-            settings.query_timeout,
-            settings.max_rows,
-            settings.query_workers,
-            settings.base_uri,
-        )
+        store = EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
     app.extensions["mappa_store"] = store
     app.register_blueprint(health.blueprint)
     app.register_blueprint(sparql.blueprint)

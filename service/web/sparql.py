@@ -132,7 +132,7 @@ def sparql() -> Response:
             return _bare_get()
         return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
     try:
-        form = check_query(text)
+        form = check_query(text, current_app.config["MAPPA_SETTINGS"].service_allow)
         offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
         choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
         result = current_app.extensions["mappa_store"].run(text, choice.format_name, dataset)
