@@ -7,9 +7,11 @@ beside the old one and swapped in by renaming, so that a restart does not re-par
 
 from __future__ import annotations
 
+import functools
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -68,6 +70,7 @@ def _service_targets(node: object) -> list[object]:
     return []
 
 
+@functools.lru_cache(maxsize=4096)  # parsing is the slow part of a small query; the verdict never changes
 def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query a public read-only endpoint may run;
     anything else is refused with a message that says why. SERVICE may call only the endpoints of
@@ -101,6 +104,37 @@ def _looks_like_update(text: str) -> bool:
     return True
 
 
+class AnswerCache:
+    """Recent answers, least recently used out first, bounded by total size."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 4 * 1024 * 1024) -> None:
+        self.max_bytes, self.max_entry = max_bytes, max_entry
+        self._entries: OrderedDict[tuple, Result] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple) -> Result | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key: tuple, result: Result) -> None:
+        if len(result.body) > self.max_entry:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = result
+            self._size += len(result.body)
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.body)
+
+
 class EmbeddedStore:
     """An Oxigraph database on disk, opened read-only, queried by worker processes under limits."""
 
@@ -121,10 +155,18 @@ class EmbeddedStore:
         except OSError as error:
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
         self._workers = QueryWorkers(path, size=workers, timeout=timeout, max_rows=max_rows)
+        # The opened store never changes, so an answer stays right for as long as this object lives.
+        self._answers = AnswerCache()
 
     def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
         check_query(text, self.service_allow)
-        return self._workers.run(text, format_name, dataset or Dataset((self.graph,)))
+        key = (text, format_name, dataset or Dataset((self.graph,)))
+        cached = self._answers.get(key)
+        if cached is not None:
+            return cached
+        result = self._workers.run(text, format_name, key[2])
+        self._answers.put(key, result)
+        return result
 
     def ready(self) -> bool:
         try:

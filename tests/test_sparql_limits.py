@@ -66,3 +66,18 @@ def test_results_past_the_size_limit_are_cut_with_a_signal(built_store: Path) ->
         )
         assert len(graph.text.strip().splitlines()) == 5
         assert graph.headers["MAPPA-Results-Truncated"] == "true; limit=5"
+
+
+def test_a_repeated_query_is_answered_from_the_cache(built_store: Path) -> None:
+    from mappa_kb.store import EmbeddedStore
+
+    store = EmbeddedStore(built_store, workers=1)
+    try:
+        first = store.run(SMALL, "json")
+        assert store._answers.hits == 0
+        again = store.run(SMALL, "json")
+        assert again == first and store._answers.hits == 1
+        other_format = store.run(SMALL, "csv")
+        assert other_format.body != first.body and store._answers.hits == 1
+    finally:
+        store.close()
