@@ -1,0 +1,248 @@
+"""The SPARQL endpoint beside its peers, measured in one run on one machine.
+
+Builds a national-scale synthetic cube (42 areas x 24 years, about 50,000 observations, with the
+project's own cube builder), loads it into mappa-kb's embedded store, an Oxigraph server, Virtuoso
+(when `virtuoso-t` is installed) and a plain rdflib endpoint, and for typical research queries prints
+p50 and p99 latency and requests per second under concurrent load from a loopback client, each as a
+ratio to mappa-kb, plus each server's startup time and peak memory.
+
+    python benchmarks/endpoint.py                    # national scale, 4 connections, 5 s per query
+    python benchmarks/endpoint.py --years 2 --seconds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validate_national import build_national_cube
+
+from mappa_kb import paths
+from mappa_kb.remote import load_remote
+from mappa_kb.store import KB_GRAPH, build_store
+from mappa_kb.validate import load_store
+
+P = """PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
+PREFIX sdmxd: <http://purl.org/linked-data/sdmx/2009/dimension#>
+PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX level: <https://w3id.org/mappa-kb/id/management-level/>
+PREFIX category: <https://w3id.org/mappa-kb/id/offender-category/>
+PREFIX statistic: <https://w3id.org/mappa-kb/id/statistic/>
+"""
+QUERIES = {
+    "lookup": P + "SELECT ?v WHERE { <https://w3id.org/mappa-kb/id/observation/durham/2010-11/"
+    "eligible-snapshot/level-all/category-all> sdmxm:obsValue ?v }",
+    "totals by year": P
+    + "SELECT ?end (SUM(?v) AS ?total) WHERE { ?o mcube:statistic statistic:eligible-snapshot ;"
+    " mcube:managementLevel level:all ; mcube:offenderCategory category:all ; sdmxd:refPeriod ?p ;"
+    " sdmxm:obsValue ?v . ?p dcat:endDate ?end } GROUP BY ?end ORDER BY ?end",
+    "one area's series": P
+    + "SELECT ?end ?v WHERE { ?o sdmxd:refArea <https://w3id.org/mappa-kb/id/area/kent> ;"
+    " mcube:statistic statistic:eligible-snapshot ; mcube:managementLevel level:all ;"
+    " mcube:offenderCategory category:all ; sdmxd:refPeriod/dcat:endDate ?end ; sdmxm:obsValue ?v }"
+    " ORDER BY ?end",
+    "top areas by rate": P
+    + "SELECT ?area (AVG(?v) AS ?rate) WHERE { ?o mcube:statistic statistic:rso-per-100k ;"
+    " sdmxd:refArea/skos:prefLabel ?area ; sdmxm:obsValue ?v } GROUP BY ?area ORDER BY DESC(?rate) LIMIT 10",
+    "label join": P + "SELECT ?area ?stat ?v WHERE { ?o sdmxd:refArea/skos:prefLabel ?area ;"
+    " mcube:statistic/skos:prefLabel ?stat ; sdmxm:obsValue ?v } LIMIT 500",
+    "glossary search": P
+    + "SELECT ?c ?label WHERE { ?c skos:inScheme <https://w3id.org/mappa-kb/id/glossary> ;"
+    ' skos:prefLabel|skos:altLabel ?label FILTER (CONTAINS(LCASE(STR(?label)), "order")) }',
+    "describe": P + "DESCRIBE <https://w3id.org/mappa-kb/id/area/durham>",
+    "count": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 120) -> float:
+    started = time.perf_counter()
+    query = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    while time.perf_counter() - started < timeout:
+        try:
+            urllib.request.urlopen(f"{url}?{query}", timeout=2).read()
+            return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not start")
+
+
+def peak_memory_mb(pid: int) -> float:
+    total = 0.0
+    for proc in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{proc}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found] + [c for p in found for c in _children(int(p))]
+
+
+def load(url: str, query: str, connections: int, seconds: float, vary: bool, graph: bool = True) -> dict:
+    """Concurrent GETs for ``seconds``; ``vary`` adds a comment so that no two requests are alike."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        sent = 0
+        while time.perf_counter() < stop:
+            text = f"# {number}-{sent}\n{query}" if vary else query
+            sent += 1
+            started = time.perf_counter()
+            try:
+                # The knowledge-base graph as the default graph: Virtuoso would otherwise add its own graphs.
+                params = {"query": text, **({"default-graph-uri": KB_GRAPH} if graph else {})}
+                request = urllib.request.Request(
+                    f"{url}?{urllib.parse.urlencode(params)}",
+                    headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"},
+                )
+                urllib.request.urlopen(request, timeout=60).read()
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+            except OSError:
+                with lock:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    if not latencies:
+        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": errors[0]}
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": errors[0],
+    }
+
+
+def start(command: list[str], env: dict | None = None, cwd: str | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--years", type=int, default=24)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mappa-bench-"))
+    (work / "data").mkdir()
+    observations = build_national_cube(work / "data", args.years)
+    files = paths.turtle_files("ontology") + sorted((work / "data").glob("*.ttl"))
+    nt = work / "all.nt"
+    nt.write_bytes(ox.serialize(load_store(files), format=ox.RdfFormat.N_TRIPLES))
+    _, triples, build_seconds = build_store(work / "store", files)
+    print(
+        f"synthetic national cube: {observations} observations, {triples} triples "
+        f"(mappa-kb build: {build_seconds:.1f} s)"
+    )
+
+    servers: dict[str, tuple[str, subprocess.Popen, float]] = {}
+    port = free_port()
+    process = start(
+        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")]
+    )
+    url = f"http://127.0.0.1:{port}/sparql"
+    servers["mappa-kb"] = (url, process, wait_ready(url))
+
+    port = free_port()
+    process = start(
+        ["oxigraph", "serve", "--location", str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}"]
+    )
+    ready = wait_ready(f"http://127.0.0.1:{port}/query")
+    load_remote(f"http://127.0.0.1:{port}/update", files)
+    servers["oxigraph server"] = (f"http://127.0.0.1:{port}/query", process, ready)
+
+    if subprocess.run(["which", "virtuoso-t"], capture_output=True).returncode == 0:
+        env_file = work / "virtuoso.env"
+        subprocess.run(
+            ["bash", "tools/start-test-servers.sh", str(env_file)],
+            check=True,
+            # Not captured: the servers it starts would hold the pipe open.
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        settings = dict(
+            line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines()
+        )
+        virtuoso = settings["MAPPA_KB_TEST_VIRTUOSO_QUERY"]
+        load_remote(virtuoso, files)
+        pid = int(subprocess.run(["pgrep", "-n", "-f", "virtuoso-t"], capture_output=True, text=True).stdout)
+        servers["virtuoso"] = (virtuoso, subprocess.Popen(["sleep", "0"]), float("nan"))
+        servers["virtuoso"][1].pid = pid  # for peak memory
+
+    port = free_port()
+    process = start([sys.executable, str(Path(__file__).with_name("rdflib_endpoint.py")), str(port), str(nt)])
+    url = f"http://127.0.0.1:{port}/sparql"
+    servers["rdflib"] = (url, process, wait_ready(url, timeout=600))
+    for name, (_, _, startup) in servers.items():
+        print(f"{name:16s} ready in {startup:6.2f} s")
+
+    print(f"\n{'query':18s} {'server':16s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  ratio rps  errors")
+    for label, query in QUERIES.items():
+        rows = {}
+        for name, (url, _, _) in servers.items():
+            seconds = args.seconds if name != "rdflib" else max(args.seconds, 5)
+            rows[name] = load(url, query, args.connections, seconds, vary=True, graph=name != "rdflib")
+        repeated = load(servers["mappa-kb"][0], query, args.connections, args.seconds, vary=False)
+        rows["mappa-kb repeated"] = repeated
+        base = rows["mappa-kb"]["rps"] or float("nan")
+        for name, row in rows.items():
+            print(
+                f"{label:18s} {name:16s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  "
+                f"{row['rps'] / base:9.2f}  {row['errors']}"
+            )
+    print()
+    for name, (_, process, _) in servers.items():
+        print(f"{name:16s} peak memory {peak_memory_mb(process.pid):8.0f} MB")
+    for name, (_, process, _) in servers.items():
+        if name != "virtuoso":
+            os.killpg(process.pid, 15)
+    subprocess.run(["pkill", "-f", "virtuoso-t .*configfile /tmp/"], check=False)
+    subprocess.run(["pkill", "-f", "oxigraph serve --location /tmp/"], check=False)
+
+
+if __name__ == "__main__":
+    main()
