@@ -94,3 +94,13 @@ def choose(offers: tuple[Choice, ...], accept: str | None, format_name: str | No
     raise NotAcceptable(
         f"none of the accepted media types can be served; this answer is available as: {types}"
     )
+
+
+def by_name(offers: tuple[Choice, ...], format_name: str) -> Choice:
+    """The offer with this format name (the names the ``format`` parameter takes)."""
+    for offer in offers:
+        if offer.format_name == format_name:
+            return offer
+    raise NotAcceptable(
+        f"unknown format {format_name!r}; use one of: {', '.join(o.format_name for o in offers)}"
+    )

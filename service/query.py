@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import paths, uris
-from .negotiation import GRAPHS, RESULTS
+from .negotiation import GRAPHS, RESULTS, by_name
 from .store import QueryRefused, check_query
 from .validate import load_store
 
@@ -26,5 +26,6 @@ def run_query(
     store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
     answer = store.query(text)
     offers = GRAPHS if isinstance(answer, ox.QueryTriples) else RESULTS
-    choice = next((o for o in offers if o.format_name == result_format), offers[0])
+    names = {o.format_name for o in offers}
+    choice = by_name(offers, result_format if result_format in names else offers[0].format_name)
     return answer.serialize(format=choice.oxigraph_format)

@@ -19,7 +19,7 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import paths, uris
-from .negotiation import GRAPHS, RESULTS
+from .negotiation import GRAPHS, RESULTS, by_name
 from .store import KB_GRAPH, StoreUnavailable, check_query
 from .validate import load_store
 from .workers import Dataset, QueryFailed, QueryTimeout, Result
@@ -53,10 +53,6 @@ def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
         raise QueryFailed(f"the SPARQL server at {endpoint} refused the query: {error}") from None
 
 
-def _format(offers: tuple, name: str):
-    return next(o.oxigraph_format for o in offers if o.format_name == name)
-
-
 class RemoteStore:
     """An external SPARQL 1.1 server, queried with the knowledge-base graph as the default graph."""
 
@@ -87,7 +83,7 @@ class RemoteStore:
             client.addCustomHttpHeader("Accept", "application/n-triples")
             body = _call(client, self.endpoint, self.timeout)
             triples = list(itertools.islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), self.max_rows + 1))
-            data = ox.serialize(triples[: self.max_rows], format=_format(GRAPHS, format_name))
+            data = ox.serialize(triples[: self.max_rows], format=by_name(GRAPHS, format_name).oxigraph_format)
             return Result(data, len(triples) > self.max_rows)
         client.setReturnFormat(JSON)
         answer = json.loads(_call(client, self.endpoint, self.timeout))
@@ -97,7 +93,7 @@ class RemoteStore:
             truncated = len(bindings) > self.max_rows
             answer["results"]["bindings"] = bindings[: self.max_rows]
         parsed = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
-        return Result(parsed.serialize(format=_format(RESULTS, format_name)), truncated)
+        return Result(parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format), truncated)
 
     def ready(self) -> bool:
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .negotiation import GRAPHS, RESULTS
+from .negotiation import GRAPHS, RESULTS, by_name
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no fork: the service runs threads
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -65,10 +65,6 @@ def _term_json(term: object) -> dict:
     raise QueryFailed(f"cannot write a result term of type {type(term).__name__}")
 
 
-def _format(offers: tuple, name: str):
-    return next(o.oxigraph_format for o in offers if o.format_name == name)
-
-
 def answer(store: ox.Store, text: str, format_name: str, max_rows: int, dataset: Dataset) -> Result:
     """Evaluate over ``dataset`` and serialize, keeping at most ``max_rows`` solutions (or triples)."""
     found = store.query(
@@ -79,10 +75,10 @@ def answer(store: ox.Store, text: str, format_name: str, max_rows: int, dataset:
     if isinstance(found, ox.QueryBoolean):
         data = json.dumps({"head": {}, "boolean": bool(found)}).encode()
         parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-        return Result(parsed.serialize(format=_format(RESULTS, format_name)), False)
+        return Result(parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format), False)
     if isinstance(found, ox.QueryTriples):
         triples = list(itertools.islice(found, max_rows + 1))
-        body = ox.serialize(triples[:max_rows], format=_format(GRAPHS, format_name))
+        body = ox.serialize(triples[:max_rows], format=by_name(GRAPHS, format_name).oxigraph_format)
         return Result(body, len(triples) > max_rows)
     names = [v.value for v in found.variables]
     rows = list(itertools.islice(found, max_rows + 1))
@@ -92,7 +88,9 @@ def answer(store: ox.Store, text: str, format_name: str, max_rows: int, dataset:
     # Write the kept rows as SPARQL JSON, then let Oxigraph convert them to the format asked for.
     data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}).encode()
     parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    return Result(parsed.serialize(format=_format(RESULTS, format_name)), len(rows) > max_rows)
+    return Result(
+        parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format), len(rows) > max_rows
+    )
 
 
 def _worker_main(connection: Connection, store_path: str) -> None:
