@@ -12,7 +12,6 @@ import itertools
 import json
 import multiprocessing
 import queue
-import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -127,7 +126,6 @@ class QueryWorkers:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(size):
             self._idle.put(_Worker(store_path))
-        self._lock = threading.Lock()
 
     def run(self, text: str, format_name: str, dataset: Dataset) -> Result:
         """Answer within the time limit, or raise QueryTimeout (the query is stopped)."""

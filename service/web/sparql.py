@@ -25,6 +25,9 @@ DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
 
+MISSING_QUERY = "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D"
+
+
 class ProtocolError(ValueError):
     """A request the protocol does not allow; answered with 400 and this message."""
 
@@ -86,7 +89,7 @@ def _bare_get() -> Response:
     try:
         choice = choose((*GRAPHS, HTML), request.headers.get("Accept"))
     except NotAcceptable:
-        return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
+        return _plain(400, MISSING_QUERY)
     if choice == HTML:
         return _query_page()
     store = current_app.extensions["mappa_store"]
@@ -130,7 +133,7 @@ def sparql() -> Response:
     if text is None:
         if request.method == "GET" and not request.args:
             return _bare_get()
-        return _plain(400, "missing 'query' parameter: send a SPARQL query, e.g. /sparql?query=ASK%20%7B%7D")
+        return _plain(400, MISSING_QUERY)
     try:
         form = check_query(text, current_app.config["MAPPA_SETTINGS"].service_allow)
         offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
