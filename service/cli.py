@@ -69,11 +69,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the web service (SPARQL endpoint) on the embedded store",
-        description="Serve /sparql and /healthz with waitress, building the store first if it is missing.",
+        description="Serve /sparql and /healthz with gunicorn (several processes, each with threads), "
+        "building the store first if it is missing.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    serve.add_argument("--workers", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="service processes (default: one per core)"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="threads per service process (default 8)")
     serve.add_argument("--store", type=Path, help="where the store lives")
     serve.add_argument(
         "--endpoint", help="serve from this external SPARQL server instead of the embedded store"
@@ -136,7 +140,7 @@ def _build_or_serve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .config import ConfigError, Settings
-    from .store import StoreUnavailable, build_store
+    from .store import StoreUnavailable, build_store, check_store
 
     try:
         settings = Settings.from_environment()
@@ -152,20 +156,19 @@ def _build_or_serve(args: argparse.Namespace) -> int:
         print(f"built {path}: {triples} triples in {seconds:.1f} s")
     if args.command == "build":
         return EXIT_OK
-    if not 0 < args.port < 65536 or args.workers < 1:
-        print("mappa-kb serve: --port must be 1-65535 and --workers at least 1", file=sys.stderr)
+    if not 0 < args.port < 65536 or not 1 <= args.workers <= 64 or not 1 <= args.threads <= 256:
+        print("mappa-kb serve: --port must be 1-65535, --workers 1-64 and --threads 1-256", file=sys.stderr)
         return EXIT_UNREADABLE
-    import waitress
+    from .web.server import serve
 
-    from .web import create_app
-
-    try:
-        app = create_app(settings)
-    except StoreUnavailable as error:
-        print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
-        return EXIT_UNREADABLE
-    print(f"serving http://{args.host}:{args.port}/sparql")
-    waitress.serve(app, host=args.host, port=args.port, threads=args.workers)
+    if not settings.endpoint:
+        try:  # here, so that a bad store stops the service with this message, not in every process
+            check_store(settings.store_path)
+        except StoreUnavailable as error:
+            print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
+            return EXIT_UNREADABLE
+    print(f"serving http://{args.host}:{args.port}/sparql", flush=True)
+    serve(settings, args.host, args.port, args.workers, args.threads)
     return EXIT_OK
 
 

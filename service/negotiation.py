@@ -34,6 +34,19 @@ GRAPHS = (  # CONSTRUCT and DESCRIBE
     Choice("application/rdf+xml", "rdfxml", ox.RdfFormat.RDF_XML),
 )
 HTML = Choice("text/html", "html")
+JSON = Choice("application/json", "json")
+TEXT = Choice("text/plain", "text")
+DOCUMENTS = (HTML, *GRAPHS)  # a linked-data resource: a page for people, RDF for machines
+GLOSSARY = (JSON, GRAPHS[2], GRAPHS[0], HTML)  # the glossary API: JSON first, for scripts
+# The file extensions a /doc/ URL may end in, naming a format (".ttl" -> "turtle").
+EXTENSIONS = {
+    "html": "html",
+    "ttl": "turtle",
+    "nt": "nt",
+    "jsonld": "jsonld",
+    "rdf": "rdfxml",
+    "json": "json",
+}
 ALIASES = {  # media types clients send for the same thing
     "application/json": "application/sparql-results+json",
     "application/xml": "application/sparql-results+xml",
@@ -67,8 +80,7 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
 
 
 def _matches(media_range: str, media_type: str) -> bool:
-    media_range = ALIASES.get(media_range, media_range)
-    if media_range in ("*/*", media_type):
+    if media_range in ("*/*", media_type, ALIASES.get(media_range)):
         return True
     kind, _, subtype = media_range.partition("/")
     return subtype == "*" and media_type.startswith(kind + "/")
@@ -83,7 +95,8 @@ def choose(offers: tuple[Choice, ...], accept: str | None, format_name: str | No
         names = ", ".join(o.format_name for o in offers)
         raise NotAcceptable(f"unknown format {format_name!r}; this answer is available as: {names}")
     ranges = parse_accept(accept)
-    refused = {ALIASES.get(m, m) for m, q in ranges if q <= 0 and "*" not in m}
+    refused = {m for m, q in ranges if q <= 0 and "*" not in m}
+    refused |= {ALIASES[m] for m in refused if m in ALIASES}
     for media_range, quality in ranges:
         if quality <= 0:
             continue

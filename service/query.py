@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS, by_name
-from .store import QueryRefused, check_query
+from .store import QueryRefused, check_query, explain_syntax_error
 from .validate import load_store
 
 __all__ = ["QueryRefused", "run_query"]
@@ -24,7 +24,10 @@ def run_query(
     """Answer a SELECT, ASK, CONSTRUCT or DESCRIBE query over the shipped knowledge base."""
     check_query(text)
     store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
-    answer = store.query(text)
+    try:
+        answer = store.query(text)
+    except SyntaxError as error:
+        raise explain_syntax_error(text, f"SPARQL syntax error: {error}") from None
     offers = GRAPHS if isinstance(answer, ox.QueryTriples) else RESULTS
     names = {o.format_name for o in offers}
     choice = by_name(offers, result_format if result_format in names else offers[0].format_name)

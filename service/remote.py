@@ -15,14 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import URIRef, Variable
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS, by_name
-from .store import KB_GRAPH, StoreUnavailable, check_query
+from .store import KB_GRAPH, StoreUnavailable, check_query, explain_syntax_error
+from .uris import checked_iri
 from .validate import load_store
-from .workers import Dataset, QueryFailed, QueryTimeout, Result
+from .workers import Bindings, Dataset, QueryFailed, QuerySyntaxError, QueryTimeout, Result
 
 _BATCH = 500  # triples per INSERT DATA request when loading
 
@@ -42,6 +44,8 @@ def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
         raise QueryTimeout(f"the SPARQL server at {endpoint} did not answer within {timeout:g} s") from None
     except urllib.error.HTTPError as error:
         detail = error.read().decode("utf-8", "replace")[:500]
+        if error.code == 400:  # the server could not parse it; the caller explains why
+            raise QuerySyntaxError(f"the SPARQL server at {endpoint} refused the query: {detail}") from None
         raise QueryFailed(f"the SPARQL server at {endpoint} answered {error.code}: {detail}") from None
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
@@ -51,6 +55,16 @@ def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
         raise StoreUnavailable(f"cannot reach the SPARQL server at {endpoint}: {error.reason}") from None
     except SPARQLWrapperException as error:
         raise QueryFailed(f"the SPARQL server at {endpoint} refused the query: {error}") from None
+
+
+def values_block(bindings: Bindings) -> str:
+    """A trailing VALUES clause giving the bound variables their IRIs, each checked and written by
+    rdflib, never pasted: the remote server has no other way to receive bindings."""
+    if not bindings:
+        return ""
+    names = " ".join(Variable(name).n3() for name, _ in bindings)
+    terms = " ".join(URIRef(checked_iri(iri)).n3() for _, iri in bindings)
+    return f"\nVALUES ({names}) {{ ({terms}) }}"
 
 
 class RemoteStore:
@@ -68,8 +82,17 @@ class RemoteStore:
         self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
 
-    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
+    def run(
+        self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
+    ) -> Result:
+        try:
+            return self._run(text, format_name, dataset, bindings)
+        except QuerySyntaxError as error:
+            raise explain_syntax_error(text, str(error)) from None
+
+    def _run(self, text: str, format_name: str, dataset: Dataset | None, bindings: Bindings) -> Result:
         form = check_query(text, self.service_allow)
+        text += values_block(bindings)
         dataset = dataset or Dataset((self.graph,))
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)
@@ -103,6 +126,16 @@ class RemoteStore:
 
     def describe(self) -> str:
         return f"external SPARQL server at {self.endpoint} (graph {self.graph})"
+
+    def dump(self, format_name: str, target: Path) -> None:
+        client = _client(self.endpoint, self.timeout)
+        client.setQuery("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        client.setMethod(POST)
+        client.addDefaultGraph(self.graph)
+        client.setOnlyConneg(True)
+        client.addCustomHttpHeader("Accept", "application/n-triples")
+        triples = ox.parse(_call(client, self.endpoint, self.timeout), format=ox.RdfFormat.N_TRIPLES)
+        ox.serialize(triples, str(target), format=by_name(GRAPHS, format_name).oxigraph_format)
 
     def close(self) -> None:
         pass

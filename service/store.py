@@ -8,6 +8,7 @@ beside the old one and swapped in by renaming, so that a restart does not re-par
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import threading
 import time
@@ -22,8 +23,9 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import paths, uris
+from .negotiation import GRAPHS, by_name
 from .validate import load_store
-from .workers import Dataset, QueryWorkers, Result
+from .workers import Bindings, Dataset, QuerySyntaxError, QueryWorkers, Result
 
 KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
 
@@ -39,7 +41,11 @@ class StoreUnavailable(RuntimeError):
 class Store(Protocol):
     """What the service needs of a store: answers within its limits, and whether it is ready."""
 
-    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result: ...
+    def run(
+        self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
+    ) -> Result:
+        """Answer a read-only query; ``bindings`` are (variable, IRI) pairs given before evaluation."""
+        ...
 
     @property
     def graph(self) -> str: ...
@@ -47,6 +53,10 @@ class Store(Protocol):
     def ready(self) -> bool: ...
 
     def describe(self) -> str: ...
+
+    def dump(self, format_name: str, target: Path) -> None:
+        """Write the whole knowledge base to ``target`` in an RDF format (no row limit applies)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -70,13 +80,48 @@ def _service_targets(node: object) -> list[object]:
     return []
 
 
-@functools.lru_cache(maxsize=4096)  # parsing is the slow part of a small query; the verdict never changes
+# The prologue (BASE, PREFIX, comments) and the query-form keyword after it. Possessive quantifiers:
+# no backtracking, however long the text.
+_PROLOGUE_AND_FORM = re.compile(
+    r"(?:\s|#[^\n\r]*+|BASE\s*+<[^<>\s]*+>|PREFIX\s*+[^\s:<>]*+:\s*+<[^<>\s]*+>)*+"
+    r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
+    re.IGNORECASE,
+)
+# Oxigraph reads keywords only as written (no \u escapes), so a query without these letters anywhere,
+# strings and comments included, has no SERVICE and no FROM clause.
+_NEEDS_FULL_CHECK = re.compile("service|from", re.IGNORECASE)
+
+
 def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) of a query a public read-only endpoint may run;
     anything else is refused with a message that says why. SERVICE may call only the endpoints of
-    ``service_allow`` (none by default)."""
+    ``service_allow`` (none by default).
+
+    Most queries never mention SERVICE or FROM; for them the form is read off the prologue and the
+    store's own parser is the judge of syntax (see ``explain_syntax_error``). Only a query that spells
+    one of the two words, even in a string or a comment, pays for a full parse.
+    """
     if not text.strip():
         raise QueryRefused("the query is empty")
+    if not _NEEDS_FULL_CHECK.search(text):
+        found = _PROLOGUE_AND_FORM.match(text)
+        if found:
+            return found.group(1).upper()
+    return _full_check(text, service_allow)
+
+
+def explain_syntax_error(text: str, store_message: str) -> QueryRefused:
+    """The refusal for a query the store could not parse: rdflib's message when it has one, since it
+    names the line, the column and what was expected; else the store's own message."""
+    try:
+        _full_check(text, frozenset())
+    except QueryRefused as refused:
+        return refused
+    return QueryRefused(store_message)
+
+
+@functools.lru_cache(maxsize=4096)  # a full parse takes 10-40 ms; the verdict never changes
+def _full_check(text: str, service_allow: frozenset[str]) -> str:
     try:
         with _PARSER_LOCK:  # rdflib's pyparsing grammar is not safe to use from two threads at once
             prepared = prepareQuery(text)
@@ -158,13 +203,18 @@ class EmbeddedStore:
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers = AnswerCache()
 
-    def run(self, text: str, format_name: str, dataset: Dataset | None = None) -> Result:
+    def run(
+        self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
+    ) -> Result:
         check_query(text, self.service_allow)
-        key = (text, format_name, dataset or Dataset((self.graph,)))
+        key = (text, format_name, dataset or Dataset((self.graph,)), bindings)
         cached = self._answers.get(key)
         if cached is not None:
             return cached
-        result = self._workers.run(text, format_name, key[2])
+        try:
+            result = self._workers.run(text, format_name, key[2], bindings)
+        except QuerySyntaxError as error:
+            raise explain_syntax_error(text, f"SPARQL syntax error: {error}") from None
         self._answers.put(key, result)
         return result
 
@@ -177,8 +227,21 @@ class EmbeddedStore:
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path}"
 
+    def dump(self, format_name: str, target: Path) -> None:
+        rdf_format = by_name(GRAPHS, format_name).oxigraph_format
+        self._store.dump(str(target), format=rdf_format, from_graph=ox.NamedNode(self.graph))
+
     def close(self) -> None:
         self._workers.close()
+
+
+def check_store(path: Path) -> None:
+    """Raise StoreUnavailable, saying why, unless ``path`` holds a store that opens and answers."""
+    try:
+        store = ox.Store.read_only(str(path))
+        store.query("ASK { ?s ?p ?o }")
+    except OSError as error:
+        raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
 
 
 def build_store(

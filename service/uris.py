@@ -135,6 +135,16 @@ def id_to_doc(uri: str, base: str = SOURCE_BASE) -> str | None:
     return base + "doc/" + uri[len(base) + 3 :]
 
 
+_ABSOLUTE_IRI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20\x7f]*")
+
+
+def checked_iri(text: str) -> str:
+    """``text`` if it is an absolute IRI that can be written between angle brackets, else ValueError."""
+    if not _ABSOLUTE_IRI.fullmatch(text):
+        raise ValueError(f"{text!r} is not an absolute IRI")
+    return text
+
+
 def validate_base(base: str) -> str:
     """Check a configured canonical base: absolute http(s), ending in '/'."""
     if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", base) or not base.endswith("/"):

@@ -32,6 +32,10 @@ class QueryFailed(RuntimeError):
     """The store could not evaluate the query; the message says why."""
 
 
+class QuerySyntaxError(QueryFailed):
+    """The store could not parse the query; the message gives the position."""
+
+
 @dataclass(frozen=True)
 class Result:
     body: bytes
@@ -49,6 +53,9 @@ class Dataset:
     named_graphs: tuple[str, ...] = ()
 
 
+Bindings = tuple[tuple[str, str], ...]  # (variable name, IRI) pairs: hashable, so answers can be cached
+
+
 def _term_json(term: object) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -64,12 +71,19 @@ def _term_json(term: object) -> dict:
     raise QueryFailed(f"cannot write a result term of type {type(term).__name__}")
 
 
-def answer(store: ox.Store, text: str, format_name: str, max_rows: int, dataset: Dataset) -> Result:
-    """Evaluate over ``dataset`` and serialize, keeping at most ``max_rows`` solutions (or triples)."""
+def answer(
+    store: ox.Store, text: str, format_name: str, max_rows: int, dataset: Dataset, bindings: Bindings = ()
+) -> Result:
+    """Evaluate over ``dataset`` and serialize, keeping at most ``max_rows`` solutions (or triples).
+
+    ``bindings`` give variables their values (IRIs) before evaluation, so that a value from a request
+    never becomes query text.
+    """
     found = store.query(
         text,
         default_graph=[ox.NamedNode(iri) for iri in dataset.default_graphs],
         named_graphs=[ox.NamedNode(iri) for iri in dataset.named_graphs],
+        substitutions={ox.Variable(name): ox.NamedNode(iri) for name, iri in bindings} or None,
     )
     if isinstance(found, ox.QueryBoolean):
         data = json.dumps({"head": {}, "boolean": bool(found)}).encode()
@@ -96,12 +110,14 @@ def _worker_main(connection: Connection, store_path: str) -> None:
     store = ox.Store.read_only(store_path)
     while True:
         try:
-            text, format_name, max_rows, dataset = connection.recv()
+            text, format_name, max_rows, dataset, bindings = connection.recv()
         except EOFError:
             return
         try:
-            connection.send(("ok", answer(store, text, format_name, max_rows, dataset)))
-        except (OSError, SyntaxError, ValueError, QueryFailed) as error:
+            connection.send(("ok", answer(store, text, format_name, max_rows, dataset, bindings)))
+        except SyntaxError as error:
+            connection.send(("syntax", str(error)))
+        except Exception as error:  # the process boundary: any failure is the query's, not the worker's
             connection.send(("error", str(error)))
 
 
@@ -127,14 +143,14 @@ class QueryWorkers:
         for _ in range(size):
             self._idle.put(_Worker(store_path))
 
-    def run(self, text: str, format_name: str, dataset: Dataset) -> Result:
+    def run(self, text: str, format_name: str, dataset: Dataset, bindings: Bindings = ()) -> Result:
         """Answer within the time limit, or raise QueryTimeout (the query is stopped)."""
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryTimeout(f"every query worker stayed busy for {self.timeout:g} s") from None
         try:
-            worker.connection.send((text, format_name, self.max_rows, dataset))
+            worker.connection.send((text, format_name, self.max_rows, dataset, bindings))
             if not worker.connection.poll(self.timeout):
                 worker.stop()
                 worker = _Worker(self.store_path)
@@ -146,6 +162,8 @@ class QueryWorkers:
             raise QueryFailed("the query worker stopped unexpectedly; the query was not answered") from None
         finally:
             self._idle.put(worker)
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
         if status == "error":
             raise QueryFailed(payload)
         return payload

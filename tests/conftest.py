@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -76,12 +77,14 @@ def running_service(store: Path, check_ready: bool = True, **environment: str) -
     port = _free_port()
     env = {**os.environ, **environment}
     command = [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(store)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A file, not a pipe: a pipe nobody reads would fill and stall the server.
+    log = tempfile.NamedTemporaryFile(prefix="mappa-kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"mappa-kb serve exited: {process.stdout.read()}")
+                raise RuntimeError(f"mappa-kb serve exited: {Path(log.name).read_text()}")
             try:
                 urllib.request.urlopen(f"{url}/healthz", timeout=1)
                 break
@@ -97,6 +100,11 @@ def running_service(store: Path, check_ready: bool = True, **environment: str) -
     finally:
         process.terminate()
         process.wait(10)
+        log.close()
+        output = Path(log.name).read_text(errors="replace")
+        Path(log.name).unlink()
+        # A stack trace in the log is a 500 some test provoked, whether or not it looked.
+        assert "Traceback" not in output, f"the service logged an error:\n{output[-4000:]}"
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 
 from ..config import Settings
 from ..store import Store
@@ -11,7 +11,7 @@ from ..store import Store
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     """Build the web service over ``store`` (default: the embedded store at ``settings.store_path``)."""
     from ..store import EmbeddedStore
-    from . import health, sparql
+    from . import glossary, health, linked_data, pages, publication, responses, skosmos, sparql
 
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
@@ -29,14 +29,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     elif store is None:
         store = EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
     app.extensions["mappa_store"] = store
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(sparql.blueprint)
+    for module in (health, sparql, glossary, skosmos, linked_data, pages, publication):
+        app.register_blueprint(module.blueprint)
+    responses.install(app)
 
-    @app.after_request
-    def allow_cross_origin(response: Response) -> Response:
-        # Browser tools on other sites query us; the endpoint is read-only, so any origin may.
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "Content-Type, MAPPA-Results-Truncated"
-        return response
+    @app.context_processor
+    def links() -> dict:
+        # Templates link our IRIs to their pages on this service, whatever its host.
+        return {"local": lambda iri: responses.local_link(iri, settings.base_uri)}
 
     return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -13,6 +12,7 @@ from markupsafe import Markup
 from ..examples import examples
 from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
 from ..store import QueryRefused, StoreUnavailable, check_query
+from ..uris import checked_iri
 from ..workers import Dataset, QueryFailed, QueryTimeout
 from .description import service_description
 
@@ -20,7 +20,6 @@ blueprint = Blueprint("sparql", __name__)
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 
 FORM = "application/x-www-form-urlencoded"
-_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\"{}|^`\\\s]*$")
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
@@ -73,8 +72,11 @@ def _dataset() -> Dataset | None:
     default = request.values.getlist("default-graph-uri")
     named = request.values.getlist("named-graph-uri")
     for iri in default + named:
-        if not _IRI.match(iri):
-            raise ProtocolError(f"{iri!r} is not an absolute IRI (in default-graph-uri or named-graph-uri)")
+        try:
+            checked_iri(iri)
+        except ValueError:
+            where = "default-graph-uri or named-graph-uri"
+            raise ProtocolError(f"{iri!r} is not an absolute IRI (in {where})") from None
     if not default and not named:
         return None
     return Dataset(tuple(default), tuple(named))

@@ -1,0 +1,48 @@
+"""Production serving: gunicorn, several service processes, each with its own threads and query workers.
+
+The service keeps no state between requests (the store is read-only and every answer cache is local),
+so processes scale it across cores the way a load balancer scales it across machines. Each process
+builds its own application after the fork: its query workers and store handles are its own.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ..config import Settings
+
+
+class _Application(BaseApplication):
+    def __init__(self, settings: Settings, options: dict[str, object]) -> None:
+        self.settings, self.options = settings, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from . import create_app
+
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
+    """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads."""
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": processes,
+        "worker_class": "gthread",
+        "threads": threads,
+        # A process that misses heartbeats for this long is replaced; queries have their own limit.
+        "timeout": int(settings.query_timeout) + 30,
+        "graceful_timeout": int(settings.query_timeout) + 5,
+        # Long GET queries are normal for SPARQL; past 8 KB the client gets 414 and should POST.
+        "limit_request_line": 8190,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "mappa-kb",
+    }
+    _Application(settings, options).run()

@@ -1,0 +1,5 @@
+"""Skosmos-compatible REST subset (being written)."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("skosmos", __name__)
