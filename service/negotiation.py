@@ -80,7 +80,7 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
 
 
 def _matches(media_range: str, media_type: str) -> bool:
-    if media_range in ("*/*", media_type, ALIASES.get(media_range)):
+    if media_range in ("*/*", media_type) or ALIASES.get(media_range) == media_type:
         return True
     kind, _, subtype = media_range.partition("/")
     return subtype == "*" and media_type.startswith(kind + "/")

@@ -78,6 +78,22 @@ def test_post_direct_and_form_give_the_same_csv(live_server: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("application/json", "application/sparql-results+json"),
+        ("application/xml", "application/sparql-results+xml"),
+        ("text/xml;q=0.9, application/json;q=0.1", "application/sparql-results+xml"),
+        ("application/json;q=0, */*", "application/sparql-results+xml"),
+    ],
+)
+def test_the_plain_media_types_clients_send_are_understood(live_server: str, accept: str, media: str) -> None:
+    response = requests.get(
+        f"{live_server}/sparql", params={"query": GRAND_TOTAL}, headers={"Accept": accept}, timeout=10
+    )
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(media)
+
+
 def test_accept_q_values_and_format_parameter_pick_the_format(live_server: str) -> None:
     accept = "text/csv;q=0.5, application/sparql-results+json;q=0.9"
     response = requests.get(

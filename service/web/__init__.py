@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.register_blueprint(module.blueprint)
     responses.install(app)
 
+    glossary.preload(app)
+
     @app.context_processor
     def links() -> dict:
         # Templates link our IRIs to their pages on this service, whatever its host.

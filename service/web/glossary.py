@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
@@ -33,6 +33,19 @@ def glossary() -> Glossary:
                 found = load_glossary(current_app.extensions["mappa_store"], settings.base_uri)
                 current_app.extensions["mappa_glossary"] = found
     return found
+
+
+def preload(app: Flask) -> None:
+    """Read the glossary in the background now, so that the first visitor does not wait for it."""
+
+    def read() -> None:
+        with app.app_context():
+            try:
+                glossary()
+            except Exception as problem:  # the first request tries again and reports what is wrong
+                app.logger.warning("the glossary could not be read at start-up: %s", problem)
+
+    threading.Thread(target=read, name="glossary-preload", daemon=True).start()
 
 
 @blueprint.errorhandler(BadRequest)

@@ -188,61 +188,66 @@ def _glossary_paths() -> dict:
 
 
 def _skosmos_paths() -> dict:
+    """The Skosmos REST subset (vocabulary id ``mappa``); shapes as NatLibFi/Skosmos gives them."""
     vocid = {"name": "vocid", "in": "path", "required": True, "schema": {"type": "string", "enum": ["mappa"]}}
     lang = {"name": "lang", "in": "query", "schema": {"type": "string", "maxLength": 20}}
     uri = {"name": "uri", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500}}
-    any_json = _json({"type": "object"}, "Skosmos JSON-LD")
-    search_query = {
-        "name": "query",
-        "in": "query",
-        "required": True,
-        "schema": {"type": "string", "maxLength": 200},
-    }
+    optional_uri = {**uri, "required": False}
+    rdf_format = {"name": "format", "in": "query", "schema": _TEXT}
+    number = {"type": "integer", "minimum": 0}
+    search = [
+        {"name": "query", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}},
+        lang,
+        {"name": "labellang", "in": "query", "schema": _TEXT},
+        {"name": "vocab", "in": "query", "schema": _TEXT},
+        {"name": "maxhits", "in": "query", "schema": number},
+        {"name": "offset", "in": "query", "schema": number},
+        {"name": "unique", "in": "query", "schema": {"type": "boolean"}},
+        {"name": "type", "in": "query", "schema": _TEXT},
+        {"name": "parent", "in": "query", "schema": _TEXT},
+        {"name": "group", "in": "query", "schema": _TEXT},
+        {"name": "fields", "in": "query", "schema": _TEXT},
+    ]
+    found = _json({"type": "object"}, "Skosmos JSON-LD")
+    errors = {"400": _ERROR, "404": _ERROR, "503": _ERROR}
+
+    def get(summary: str, parameters: list[dict], extra: dict | None = None) -> dict:
+        return {
+            "get": {
+                "summary": summary,
+                "parameters": parameters,
+                "responses": {"200": found, **errors, **(extra or {})},
+            }
+        }
+
     return {
-        "/rest/v1/search": {
-            "get": {
-                "summary": "Skosmos: search every vocabulary",
-                "parameters": [search_query, lang],
-                "responses": {"200": any_json, "400": _ERROR},
-            }
-        },
-        "/rest/v1/{vocid}/search": {
-            "get": {
-                "summary": "Skosmos: search one vocabulary",
-                "parameters": [vocid, search_query, lang],
-                "responses": {"200": any_json, "400": _ERROR, "404": _ERROR},
-            }
-        },
-        "/rest/v1/{vocid}/lookup": {
-            "get": {
-                "summary": "Skosmos: the concept with this label",
-                "parameters": [
-                    vocid,
-                    {
-                        "name": "label",
-                        "in": "query",
-                        "required": True,
-                        "schema": {"type": "string", "maxLength": 200},
-                    },
-                    lang,
-                ],
-                "responses": {"200": any_json, "400": _ERROR, "404": _ERROR},
-            }
-        },
-        "/rest/v1/{vocid}/label": {
-            "get": {
-                "summary": "Skosmos: the label of a concept",
-                "parameters": [vocid, uri, lang],
-                "responses": {"200": any_json, "400": _ERROR, "404": _ERROR},
-            }
-        },
-        "/rest/v1/{vocid}/data": {
-            "get": {
-                "summary": "Skosmos: the RDF of a concept",
-                "parameters": [vocid, uri, {"name": "format", "in": "query", "schema": _TEXT}],
-                "responses": {"200": {"description": "RDF"}, "400": _ERROR, "404": _ERROR, "406": _ERROR},
-            }
-        },
+        "/rest/v1/vocabularies": get("Skosmos: the vocabularies", [lang]),
+        "/rest/v1/search": get("Skosmos: search every vocabulary", search),
+        "/rest/v1/label": get("Skosmos: the label of a concept", [uri, lang]),
+        "/rest/v1/data": get("Skosmos: the RDF of a concept", [optional_uri, rdf_format], {"406": _ERROR}),
+        "/rest/v1/{vocid}/": get("Skosmos: about the vocabulary", [vocid, lang]),
+        "/rest/v1/{vocid}/search": get("Skosmos: search one vocabulary", [vocid, *search]),
+        "/rest/v1/{vocid}/lookup": get(
+            "Skosmos: the concept with this label",
+            [
+                vocid,
+                {
+                    "name": "label",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": 200},
+                },
+                lang,
+            ],
+        ),
+        "/rest/v1/{vocid}/data": get(
+            "Skosmos: the RDF of a concept", [vocid, optional_uri, rdf_format], {"406": _ERROR}
+        ),
+        "/rest/v1/{vocid}/label": get("Skosmos: the label of a concept", [vocid, uri, lang]),
+        "/rest/v1/{vocid}/topConcepts": get("Skosmos: the top concepts", [vocid, lang]),
+        "/rest/v1/{vocid}/broader": get("Skosmos: broader concepts", [vocid, uri, lang]),
+        "/rest/v1/{vocid}/narrower": get("Skosmos: narrower concepts", [vocid, uri, lang]),
+        "/rest/v1/{vocid}/related": get("Skosmos: related concepts", [vocid, uri, lang]),
     }
 
 

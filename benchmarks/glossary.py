@@ -1,0 +1,141 @@
+"""Glossary lookups beside the SPARQL endpoint answering the same lookups, at national scale.
+
+Builds the national-scale synthetic cube (42 areas x 24 years) beside the shipped glossary, starts
+`mappa-kb serve`, and from a loopback client with several connections measures requests per second, p50
+and p99 for: glossary search (a different term each request), the hovercard summary of a concept, and
+the SPARQL query a site would otherwise send for each of them (cold: every request differs by a comment;
+repeated: the same text, answered from the answer cache).
+
+    python benchmarks/glossary.py                 # national scale, 4 connections, 5 s per case
+    python benchmarks/glossary.py --years 2 --seconds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from endpoint import free_port, peak_memory_mb, start, wait_ready
+from validate_national import build_national_cube
+
+from mappa_kb import paths
+from mappa_kb.store import build_store
+
+TERMS = [
+    "sopo",
+    "lay adviser",
+    "category 3",
+    "visor",
+    "Sexual Offences Prev",
+    "mappa",
+    "level 2",
+    "shpo",
+    "licence",
+]
+CONCEPTS = ["sopo", "lay-adviser", "category-3", "visor", "shpo", "mappa", "level-2", "licence"]
+SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+SEARCH_QUERY = (
+    SKOS + "SELECT ?c ?label WHERE {{ ?c skos:inScheme <https://w3id.org/mappa-kb/id/glossary> ; "
+    'skos:prefLabel|skos:altLabel ?label FILTER (CONTAINS(LCASE(STR(?label)), "{term}")) }}'
+)
+SUMMARY_QUERY = (
+    SKOS + "SELECT ?label ?definition WHERE {{ <https://w3id.org/mappa-kb/id/glossary/{concept}> "
+    "skos:prefLabel ?label ; skos:definition ?definition }}"
+)
+
+
+def load(make_url: Callable[[int], str], connections: int, seconds: float) -> dict:
+    """Concurrent GETs of ``make_url(n)`` for ``seconds``; latencies of the ones that succeeded."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = itertools.count()
+    stop = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < stop:
+            url = make_url(next(counter))
+            started = time.perf_counter()
+            try:
+                urllib.request.urlopen(
+                    urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=30
+                ).read()
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+            except OSError:
+                with lock:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan"),
+        "errors": errors[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--years", type=int, default=24)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mappa-bench-glossary-"))
+    (work / "data").mkdir()
+    observations = build_national_cube(work / "data", args.years)
+    files = paths.turtle_files("ontology") + sorted((work / "data").glob("*.ttl"))
+    _, triples, _ = build_store(work / "store", files)
+    print(f"synthetic national cube: {observations} observations, {triples} triples")
+    port = free_port()
+    process = start(
+        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")]
+    )
+    root = f"http://127.0.0.1:{port}"
+    print(f"mappa-kb ready in {wait_ready(root + '/sparql'):.2f} s")
+
+    def sparql(text: str) -> str:
+        return f"{root}/sparql?{urllib.parse.urlencode({'query': text})}"
+
+    cases: dict[str, Callable[[int], str]] = {
+        "glossary search": lambda n: (
+            f"{root}/glossary/search?{urllib.parse.urlencode({'q': TERMS[n % len(TERMS)]})}"
+        ),
+        "  SPARQL, cold": lambda n: sparql(
+            f"# {n}\n" + SEARCH_QUERY.format(term=TERMS[n % len(TERMS)].lower())
+        ),
+        "  SPARQL, repeated": lambda n: sparql(SEARCH_QUERY.format(term=TERMS[n % len(TERMS)].lower())),
+        "summary": lambda n: f"{root}/glossary/{CONCEPTS[n % len(CONCEPTS)]}/summary",
+        "  SPARQL, cold ": lambda n: sparql(
+            f"# {n}\n" + SUMMARY_QUERY.format(concept=CONCEPTS[n % len(CONCEPTS)])
+        ),
+        "  SPARQL, repeated ": lambda n: sparql(SUMMARY_QUERY.format(concept=CONCEPTS[n % len(CONCEPTS)])),
+    }
+    print(f"\n{'lookup':22s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  errors")
+    for label, make_url in cases.items():
+        row = load(make_url, args.connections, args.seconds)
+        print(f"{label:22s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  {row['errors']}")
+    print(f"\nmappa-kb peak memory {peak_memory_mb(process.pid):.0f} MB")
+    os.killpg(process.pid, 15)
+
+
+if __name__ == "__main__":
+    main()
