@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import urllib.error
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,14 +58,23 @@ def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
         raise QueryFailed(f"the SPARQL server at {endpoint} refused the query: {error}") from None
 
 
-def values_block(bindings: Bindings) -> str:
-    """A trailing VALUES clause giving the bound variables their IRIs, each checked and written by
-    rdflib, never pasted: the remote server has no other way to receive bindings."""
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*", re.MULTILINE)
+
+
+def bind_values(text: str, bindings: Bindings) -> str:
+    """``text`` with a VALUES block giving the bound variables their IRIs, placed first in the outer
+    WHERE group (Virtuoso accepts a trailing VALUES only on SELECT). Each IRI is checked and written by
+    rdflib, never pasted: a remote server has no other way to receive bindings."""
     if not bindings:
-        return ""
+        return text
     names = " ".join(Variable(name).n3() for name, _ in bindings)
     terms = " ".join(URIRef(checked_iri(iri)).n3() for _, iri in bindings)
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
+    # Comment lines blanked (same length), so that a WHERE in a comment is not taken for the query's.
+    found = _WHERE.search(_COMMENT_LINE.sub(lambda m: " " * len(m.group()), text))
+    if found is None:
+        raise ValueError("a query with bindings needs a WHERE clause")
+    return f"{text[: found.end()]} VALUES ({names}) {{ ({terms}) }}{text[found.end() :]}"
 
 
 class RemoteStore:
@@ -92,7 +102,7 @@ class RemoteStore:
 
     def _run(self, text: str, format_name: str, dataset: Dataset | None, bindings: Bindings) -> Result:
         form = check_query(text, self.service_allow)
-        text += values_block(bindings)
+        text = bind_values(text, bindings)
         dataset = dataset or Dataset((self.graph,))
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)

@@ -92,3 +92,36 @@ def test_an_unreachable_server_gives_502_and_healthz_503(tmp_path: Path) -> None
         response = requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30)
         assert response.status_code == 502 and "cannot reach the SPARQL server" in response.text
         assert requests.get(f"{url}/healthz", timeout=30).status_code == 503
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/glossary/sopo", "/glossary/category-1", "/glossary/search?q=lay%20adviser", "/areas", "/datasets"],
+)
+def test_glossary_and_lists_over_an_external_server_match_the_embedded_ones(
+    remote_service: str, live_server: str, path: str
+) -> None:
+    # The fixed queries take their values as bindings: Oxigraph substitutes them, a remote server gets a
+    # VALUES block. Both must give the same answers.
+    answers = [
+        requests.get(f"{url}{path}", headers={"Accept": "application/json"}, timeout=30)
+        for url in (remote_service, live_server)
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].text.replace(remote_service, "") == answers[1].text.replace(live_server, "")
+
+
+@pytest.mark.parametrize("path", ["/doc/area/durham.nt", "/dumps/dataset/durham-2010-11.csv"])
+def test_documents_over_an_external_server_match_the_embedded_ones(
+    remote_service: str, live_server: str, path: str
+) -> None:
+    answers = [requests.get(f"{url}{path}", timeout=30) for url in (remote_service, live_server)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sorted(answers[0].text.splitlines()) == sorted(answers[1].text.splitlines())
+
+
+def test_pages_over_an_external_server(remote_service: str) -> None:
+    page = requests.get(
+        f"{remote_service}/doc/dataset/durham-2010-11", headers={"Accept": "text/html"}, timeout=30
+    )
+    assert page.status_code == 200 and ">593</a>" in page.text and "<svg" in page.text
