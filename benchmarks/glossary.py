@@ -129,6 +129,8 @@ def main() -> None:
         ),
         "  SPARQL, repeated ": lambda n: sparql(SUMMARY_QUERY.format(concept=CONCEPTS[n % len(CONCEPTS)])),
     }
+    for make_url in cases.values():  # warm up: each service process reads the glossary once, at start
+        load(make_url, args.connections, 1.0)
     print(f"\n{'lookup':22s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  errors")
     for label, make_url in cases.items():
         row = load(make_url, args.connections, args.seconds)

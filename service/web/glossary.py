@@ -13,7 +13,7 @@ from ..negotiation import GLOSSARY, HTML, JSON, TEXT, NotAcceptable
 from ..queries import IncompleteAnswer
 from ..store import StoreUnavailable
 from ..workers import QueryFailed, QueryTimeout
-from .responses import BadRequest, error, negotiate, represent
+from .responses import BadRequest, error, negotiate, remembered, represent
 
 blueprint = Blueprint("glossary", __name__)
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -174,6 +174,7 @@ def _match_data(match: Match) -> dict:
 
 
 @blueprint.route("/glossary")
+@remembered
 def index() -> Response:
     found = glossary()
     per_page = _integer("per_page", PER_PAGE, MAX_PER_PAGE)
@@ -209,6 +210,7 @@ def index() -> Response:
 
 
 @blueprint.route("/glossary/search")
+@remembered
 def search() -> Response:
     text = request.args.get("q")
     choice = negotiate(GLOSSARY)
@@ -230,6 +232,7 @@ def search() -> Response:
 
 
 @blueprint.route("/glossary/<concept_id>")
+@remembered
 def concept(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(
@@ -251,6 +254,7 @@ def render_concept_page(found: Concept) -> str:
 
 
 @blueprint.route("/glossary/<concept_id>/summary")
+@remembered
 def summary(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(

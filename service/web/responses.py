@@ -6,7 +6,10 @@ Content-Security-Policy, ETags and error pages are the same everywhere.
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, Response, render_template, request
@@ -23,6 +26,7 @@ PAGE_POLICY = (
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 EXPOSED_HEADERS = "Content-Type, ETag, Link, Location, MAPPA-Results-Truncated"
 CACHE_SECONDS = 300  # the data changes only when the store is rebuilt
+REMEMBERED_BYTES = 16 * 1024 * 1024  # per view: whatever mix of URLs clients send stays within this
 
 
 class BadRequest(ValueError):
@@ -68,6 +72,36 @@ def safe_json(data: object) -> str:
     """JSON with <, > and & escaped, so that echoed text is inert even where a client sniffs HTML."""
     text = json.dumps(data, ensure_ascii=False, indent=1)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Keep a view's successful answers, by URL and Accept, for as long as the app lives: the data under
+    it never changes while the store is open, so a kept answer is never stale."""
+    kept: OrderedDict[tuple[str, str], Response] = OrderedDict()
+    size = [0]  # bytes kept
+    lock = threading.Lock()
+
+    @functools.wraps(view)
+    def answer(*args: object, **kwargs: object) -> Response:
+        key = (request.url, request.headers.get("Accept", ""))
+        with lock:
+            found = kept.get(key)
+            if found is not None:
+                kept.move_to_end(key)
+        if found is not None:
+            return Response(found.get_data(), status=200, headers=found.headers)
+        response = view(*args, **kwargs)
+        if response.status_code == 200 and not response.is_streamed:
+            response.add_etag()
+            with lock:
+                if key not in kept:
+                    kept[key] = response
+                    size[0] += response.content_length or 0
+                while size[0] > REMEMBERED_BYTES:
+                    size[0] -= kept.popitem(last=False)[1].content_length or 0
+        return response
+
+    return answer
 
 
 def error(status: int, message: str, title: str | None = None) -> Response:
