@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, paths
-from .cube import to_turtle
 from .ingest import IngestError
-from .validate import INFO, VIOLATION, WARNING, UnreadableInput, ValidationReport, validate_files
+from .validate import INFO, VIOLATION, WARNING, UnreadableInput, ValidationReport, rule_of, validate_files
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 _SEVERITY_NAMES = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
@@ -93,14 +92,47 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = commands.add_parser(
         "ingest",
-        help="read a MAPPA annual report's statistics into data/ as an RDF Data Cube",
-        description="Read the statistics tables of an annual report (text as pdftotext gives it), "
-        "validate them with what is published, and only then write one Turtle file per area and year.",
+        help="read a tidy CSV or a MAPPA annual report's statistics into data/ as an RDF Data Cube",
+        description="Read figures from a tidy CSV (one row per cell, as shared/data/mappa_stats.csv) or from "
+        "an annual report's text (as pdftotext gives it), validate them with what is published, and only "
+        "then write them: nothing is written when a rule is broken. Exit 0 when published, 1 when a rule "
+        "is broken, 2 when the input cannot be read.",
     )
-    ingest.add_argument("file", type=Path, help="the report text")
-    ingest.add_argument("--area", required=True, help="the MAPPA area, by name or slug (e.g. durham)")
-    ingest.add_argument("--source", help="a slug naming the source document (default: from area and year)")
+    ingest.add_argument("file", type=Path, help="the tidy CSV (.csv) or the report text")
     ingest.add_argument("--out", type=Path, help="folder to write to (default: the project's data/)")
+    ingest.add_argument("--area", help="report text: the MAPPA area, by name or slug (e.g. durham)")
+    ingest.add_argument("--source", help="report text: a slug naming the source document")
+    ingest.add_argument(
+        "--year", help="report text: the reporting year (e.g. 2010/11), when the text does not say it"
+    )
+    ingest.add_argument(
+        "--skip-regional-sums",
+        action="store_true",
+        help="tidy CSV: skip rows for sums over several areas (e.g. 'Wales (4 areas)') instead of refusing",
+    )
+    ingest.add_argument(
+        "--skip-empty-values",
+        action="store_true",
+        help="tidy CSV: skip rows whose value is empty instead of refusing",
+    )
+
+    conflicts = commands.add_parser(
+        "conflicts",
+        help="list the cells that two sources give different figures for",
+        description="Report every cell for which two published sources disagree (both are kept).",
+    )
+    conflicts.add_argument("paths", nargs="*", type=Path, help="Turtle files or folders (default: shipped)")
+    conflicts.add_argument("--format", choices=("text", "json"), default="text", help="report format")
+
+    export = commands.add_parser(
+        "export",
+        help="write the knowledge base's figures as tidy CSV",
+        description="Write every figure as tidy CSV, the layout `mappa-kb ingest` reads; figures read from "
+        "a CSV come back as they were read.",
+    )
+    export.add_argument("--format", choices=("csv",), default="csv", help="output format")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    export.add_argument("paths", nargs="*", type=Path, help="Turtle files or folders (default: shipped)")
     return parser
 
 
@@ -114,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _build_or_serve(args)
     if args.command == "load":
         return _load(args)
+    if args.command == "conflicts":
+        return _conflicts(args)
+    if args.command == "export":
+        return _export(args)
     return _ingest(args)
 
 
@@ -260,44 +296,118 @@ def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from .areas import resolve_area
-    from .ingest.report_text import read_report
+    from .ingest.publish import PublishRefused, publish_report, publish_sources
 
+    out = args.out or paths.kb_root() / "data"
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        data = args.file.read_bytes()
+    except OSError as error:
         print(f"mappa-kb ingest: cannot read {args.file}: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        area_slug, area_label = resolve_area(args.area)
-        figures = read_report(text, area_slug, area_label, args.source or "pending")
+        if _is_tidy_csv(args.file, data):
+            read = _read_tidy_csv(args, data)
+            published = publish_sources(read.groups, out)
+        else:
+            published = publish_report(_read_report(args, data), out)
     except (IngestError, LookupError) as error:
         print(f"mappa-kb ingest: {args.file}: {error}", file=sys.stderr)
+        print("mappa-kb ingest: nothing was written", file=sys.stderr)
         return EXIT_UNREADABLE
+    except PublishRefused as refused:
+        print(report_text(refused.report, refused.staged), file=sys.stderr)
+        print(f"mappa-kb ingest: refused; nothing was written to {out}", file=sys.stderr)
+        return EXIT_INVALID
+    for path in published.written:
+        print(f"wrote {path}")
+    for path in published.removed:
+        print(f"removed {path} (its source no longer gives those figures)")
+    if published.report and published.report.count(WARNING):
+        print(report_text(published.report, published.written), file=sys.stderr)
+    return EXIT_OK
+
+
+def _is_tidy_csv(path: Path, data: bytes) -> bool:
+    return path.suffix.lower() == ".csv" or data.lstrip(b"\xef\xbb\xbf").startswith(b"area,period_start,")
+
+
+def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
+    from .ingest.tidy_csv import read_csv
+
+    read = read_csv(
+        data,
+        skip_regional_sums=args.skip_regional_sums,
+        skip_empty_values=args.skip_empty_values,
+        name=str(args.file),
+    )
+    for note in read.skipped:
+        print(f"mappa-kb ingest: {args.file}: {note}", file=sys.stderr)
+    return read
+
+
+def _read_report(args: argparse.Namespace, data: bytes):  # -> AreaYear
+    from .areas import resolve_area
+    from .ingest.report_text import read_report
+
+    if not args.area:
+        raise IngestError("a report's text needs --area (the MAPPA area it is about, e.g. --area durham)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise IngestError(f"not UTF-8 text (byte {error.start})") from None
+    area_slug, area_label = resolve_area(args.area)
+    start_year = None
+    if args.year:
+        found = re.fullmatch(r"(\d{4})(?:[-/](\d{2}))?", args.year.strip())
+        if not found or (found.group(2) and int(found.group(2)) != (int(found.group(1)) + 1) % 100):
+            raise IngestError(f"--year {args.year!r} is not a reporting year such as 2010/11")
+        start_year = int(found.group(1))
+    figures = read_report(text, area_slug, area_label, args.source or "pending", start_year)
     if not args.source:
         figures.source_slug = f"{area_slug}-{figures.start_year}-{(figures.start_year + 1) % 100:02d}"
-    out = args.out or paths.kb_root() / "data"
-    target = out / f"{area_slug}-{figures.start_year}-{(figures.start_year + 1) % 100:02d}.ttl"
-    return _publish(to_turtle(figures), target, out)
+    return figures
 
 
-def _publish(turtle: str, target: Path, out: Path) -> int:
-    """Validate the new file with what is already published; write it (atomically) only if it conforms."""
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".ttl", dir=out, delete=False, encoding="utf-8") as handle:
-        handle.write(turtle)
-        staged = Path(handle.name)
+def _conflicts(args: argparse.Namespace) -> int:
+    from .validate import expand
+
     try:
-        others = [p for p in sorted(out.glob("*.ttl")) if p not in (staged, target)]
-        report = validate_files([*others, staged])
-        if not report.conforms:
-            print(report_text(report, [staged]), file=sys.stderr)
-            print(f"mappa-kb ingest: refused; nothing was written to {target}", file=sys.stderr)
-            return EXIT_INVALID
-        os.replace(staged, target)
-    finally:
-        staged.unlink(missing_ok=True)
-    print(f"wrote {target}")
+        files = expand(args.paths) if args.paths else paths.knowledge_base_files()
+        report = validate_files(files)
+    except UnreadableInput as error:
+        print(f"mappa-kb conflicts: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    found = [r for r in report.results if rule_of(r).endswith("/NoConflictingFigures")]
+    if args.format == "json":
+        print(
+            json.dumps(
+                [{"message": r.message, "cell": r.value, "data_set": r.focus} for r in found], indent=2
+            )
+        )
+    else:
+        print(f"{len(found)} cell(s) where two sources disagree")
+        for result in found:
+            print(f"  - {result.message}\n    cell: {result.value}")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import export_rows, to_csv
+    from .validate import expand
+
+    try:
+        files = paths.turtle_files("ontology") + expand(args.paths) if args.paths else None
+        text = to_csv(export_rows(files))
+    except UnreadableInput as error:
+        print(f"mappa-kb export: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.out:
+        partial = args.out.with_name(args.out.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, args.out)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,7 +12,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from . import uris
-from .uris import DCAT, MAPPA, MCUBE, PROV, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
+from .uris import DCAT, FOAF, MAPPA, MCUBE, PROV, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
 
 # Statistics given as a 31 March snapshot; every other table covers 1 April to 31 March.
 SNAPSHOT_TABLES = frozenset({"eligible_snapshot", "rso_per_100k"})
@@ -27,6 +29,8 @@ class Cell:
     value: int | Decimal | None
     source_table: int
     source_line: int | None = None
+    note: str = ""  # what a tidy CSV's notes column says about the figure
+    written: tuple[str, str] | None = None  # level and category exactly as a tidy CSV wrote them
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,13 @@ class AreaYear:
     tables: list[SourceTable] = field(default_factory=list)
     population_basis: str | None = None
     generated_by: str = "mappa-kb ingest"
+    source_url: str | None = None  # a tidy CSV's source_url (a URL or a document's name)
+    area_written: str | None = None  # the area as a tidy CSV wrote it
+
+    @property
+    def source_key(self) -> str | None:
+        """The key of a tidy-CSV source, which names its data sets and figures; None for a report."""
+        return self.source_slug if self.source_url is not None else None
 
 
 def snapshot_day(start_year: int) -> date:
@@ -72,15 +83,18 @@ def _describe_periods(graph: Graph, start_year: int) -> None:
 
 
 def _describe_dataset(graph: Graph, figures: AreaYear) -> URIRef:
-    ds = uris.dataset(figures.area_slug, figures.start_year)
+    ds = uris.dataset(figures.area_slug, figures.start_year, figures.source_key)
     year_label = f"{figures.start_year}/{(figures.start_year + 1) % 100:02d}"
     source = uris.thing("source", figures.source_slug)
+    title = f"MAPPA statistics: {figures.area_label}, {year_label}"
+    if figures.source_url is not None:
+        title += f" (from {figures.source_url})"
+        _describe_csv_source(graph, source, figures.source_url)
+        graph.add((ds, MCUBE.areaAsWritten, Literal(figures.area_written or figures.area_label)))
     graph.add((ds, RDF.type, QB.DataSet))
     graph.add((ds, QB.structure, MCUBE["mappa-statistics"]))
-    graph.add((ds, RDFS.label, Literal(f"MAPPA statistics: {figures.area_label}, {year_label}", lang="en")))
-    graph.add(
-        (ds, DCTERMS.title, Literal(f"MAPPA statistics: {figures.area_label}, {year_label}", lang="en"))
-    )
+    graph.add((ds, RDFS.label, Literal(title, lang="en")))
+    graph.add((ds, DCTERMS.title, Literal(title, lang="en")))
     graph.add((ds, DCTERMS.spatial, uris.area(figures.area_slug)))
     graph.add((ds, DCTERMS.temporal, uris.reporting_year(figures.start_year)))
     graph.add((ds, DCTERMS.source, source))
@@ -96,22 +110,53 @@ def _describe_dataset(graph: Graph, figures: AreaYear) -> URIRef:
     return ds
 
 
+def _describe_csv_source(graph: Graph, source: URIRef, source_url: str) -> None:
+    """A tidy CSV's source: a web page (its URL) or a document named in words."""
+    graph.add((source, RDF.type, PROV.Entity))
+    graph.add((source, RDFS.label, Literal(source_url)))
+    graph.add((source, DCTERMS.identifier, Literal(source_url)))
+    if source_url.startswith(("http://", "https://")):
+        with contextlib.suppress(ValueError):  # not one we can link to: the identifier keeps it as written
+            graph.add((source, FOAF.page, URIRef(uris.checked_iri(source_url))))
+
+
+def _cell_node(figures: AreaYear, cell: Cell) -> URIRef:
+    extra = [figures.source_key] if figures.source_key else []
+    if cell.table == "other":  # figures the notes describe: several may share one table cell
+        extra.append("n" + hashlib.sha256(cell.note.encode()).hexdigest()[:8])
+    return uris.observation(
+        figures.area_slug, figures.start_year, cell.table, cell.level, cell.category, *extra
+    )
+
+
 def _add_cell(graph: Graph, ds: URIRef, figures: AreaYear, cell: Cell) -> None:
-    node = uris.observation(figures.area_slug, figures.start_year, cell.table, cell.level, cell.category)
+    node = _cell_node(figures, cell)
     graph.add((node, SDMX_DIMENSION.refArea, uris.area(figures.area_slug)))
     graph.add((node, SDMX_DIMENSION.refPeriod, period_for(cell.table, figures.start_year)))
     graph.add((node, MCUBE.statistic, uris.statistic(cell.table)))
     graph.add((node, MCUBE.managementLevel, uris.management_level(cell.level)))
     graph.add((node, MCUBE.offenderCategory, uris.offender_category(cell.category)))
-    graph.add((node, PROV.wasDerivedFrom, uris.source_table(figures.source_slug, cell.source_table)))
-    if cell.source_line is not None:
-        graph.add((node, MCUBE.sourceLine, Literal(cell.source_line)))
+    if figures.source_url is not None:
+        graph.add((node, PROV.wasDerivedFrom, uris.thing("source", figures.source_slug)))
+        _add_csv_details(graph, node, cell)
+    else:
+        graph.add((node, PROV.wasDerivedFrom, uris.source_table(figures.source_slug, cell.source_table)))
+        if cell.source_line is not None:
+            graph.add((node, MCUBE.sourceLine, Literal(cell.source_line)))
+    if cell.table == "other":
+        graph.add((node, RDF.type, MCUBE.OtherFigure))
+        graph.add((node, MCUBE.otherFigureIn, ds))
+        graph.add((node, SDMX_ATTRIBUTE.unitMeasure, unit_for(cell.table)))
+        if cell.value is not None:
+            graph.add((node, SDMX_MEASURE.obsValue, Literal(int(cell.value), datatype=XSD.integer)))
+        return
     if cell.value is None:
         graph.add((node, RDF.type, MCUBE.NotApplicableCell))
         graph.add((node, MCUBE.notApplicableIn, ds))
-        graph.add(
-            (node, RDFS.comment, Literal("Printed as a dash in the report: not applicable.", lang="en"))
-        )
+        if figures.source_url is None:  # a tidy CSV's dash keeps the CSV's own note, if any
+            graph.add(
+                (node, RDFS.comment, Literal("Printed as a dash in the report: not applicable.", lang="en"))
+            )
         return
     graph.add((node, RDF.type, QB.Observation))
     graph.add((node, QB.dataSet, ds))
@@ -122,6 +167,19 @@ def _add_cell(graph: Graph, ds: URIRef, figures: AreaYear, cell: Cell) -> None:
             graph.add((node, MCUBE.populationBasis, Literal(figures.population_basis, lang="en")))
     else:
         graph.add((node, SDMX_MEASURE.obsValue, Literal(int(cell.value), datatype=XSD.integer)))
+
+
+def _add_csv_details(graph: Graph, node: URIRef, cell: Cell) -> None:
+    """What a tidy CSV says beyond the figure: its row, its note, and a level or category left blank."""
+    if cell.source_line is not None:
+        graph.add((node, MCUBE.sourceRow, Literal(cell.source_line)))
+    if cell.note:
+        graph.add((node, RDFS.comment, Literal(cell.note)))
+    level, category = cell.written or ("", "")
+    if cell.written and level == "":
+        graph.add((node, MCUBE.levelAsWritten, Literal("")))
+    if cell.written and category == "":
+        graph.add((node, MCUBE.categoryAsWritten, Literal("")))
 
 
 def unit_for(table: str) -> URIRef:
@@ -150,4 +208,7 @@ def to_turtle(figures: AreaYear) -> str:
         f"# MAPPA statistics for {figures.area_label}, reporting year {figures.start_year}/"
         f"{(figures.start_year + 1) % 100:02d}.\n"
     )
+    if figures.source_url is not None:
+        # The source may be any text; one line, so that it cannot end the comment.
+        header += f"# Read from a tidy CSV; source: {' '.join(figures.source_url.split())}\n"
     return header + build_dataset(figures).serialize(format="turtle")

@@ -21,8 +21,11 @@ def kb_root() -> Path:
 
 
 def turtle_files(folder: str) -> list[Path]:
-    """Every Turtle file of one of the knowledge-base folders, in a stable order."""
-    return sorted((kb_root() / folder).rglob("*.ttl"))
+    """Every Turtle file of one of the knowledge-base folders, in a stable order; hidden folders (an
+    ingest's staging area) are not part of it."""
+    root = kb_root() / folder
+    found = root.rglob("*.ttl")
+    return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(root).parts))
 
 
 def knowledge_base_files() -> list[Path]:

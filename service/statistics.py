@@ -13,8 +13,8 @@ from decimal import Decimal
 from . import queries
 from .store import Store
 
-LEVEL_ORDER = ["1", "2", "3", "all"]
-CATEGORY_ORDER = ["1", "2", "3", "4", "all"]
+LEVEL_ORDER = ["1", "2", "3", "2-and-3", "all"]
+CATEGORY_ORDER = ["1", "2", "3", "4", "2-and-3", "all"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class Figure:
     year_end: int  # the calendar year the reporting year ends in (31 March)
     value: Decimal | None  # None: printed as a dash, not applicable
     source: str
+    note: str = ""  # for a figure outside the report tables, what it counts
+
+    @property
+    def outside_tables(self) -> bool:
+        return self.statistic.endswith("/other")
 
     @property
     def year(self) -> str:
@@ -76,14 +81,36 @@ def _figure(row: dict[str, str]) -> Figure:
         year_end=int(row["end"][:4]),
         value=Decimal(row["value"]) if row["value"] else None,
         source=row["source"],
+        note=row["note"],
     )
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Another data set's figure for a cell of this one."""
+
+    observation: str
+    other_value: str  # "-" for a dash
+    other_dataset: str
+    other_source: str
+
+
+def disagreements(store: Store, base_uri: str, dataset: str) -> dict[str, list[Disagreement]]:
+    """For each cell of ``dataset`` that another source gives differently, what the others say."""
+    found: dict[str, list[Disagreement]] = defaultdict(list)
+    for row in queries.select(store, "conflicts", base_uri, (("dataset", dataset),)):
+        found[row["observation"]].append(
+            Disagreement(row["observation"], row["otherValue"], row["otherDataset"], row["otherSource"])
+        )
+    return found
 
 
 def tables(found: list[Figure]) -> list[Table]:
     """The figures of one data set as report tables, one per statistic, in a stable order."""
     by_statistic: dict[str, list[Figure]] = defaultdict(list)
     for figure in found:
-        by_statistic[figure.statistic].append(figure)
+        if not figure.outside_tables:  # several may share a cell: listed apart, with their notes
+            by_statistic[figure.statistic].append(figure)
     result = []
     for statistic, cells in sorted(by_statistic.items()):
         levels = [level for level in LEVEL_ORDER if any(c.level == level for c in cells)]
@@ -91,6 +118,11 @@ def tables(found: list[Figure]) -> list[Table]:
         grid = {(c.category, c.level): c for c in cells}
         result.append(Table(statistic, cells[0].statistic_label, levels, categories, grid))
     return result
+
+
+def outside_tables(found: list[Figure]) -> list[Figure]:
+    """The figures that fit none of the report tables, oldest first."""
+    return sorted((f for f in found if f.outside_tables), key=lambda f: (f.year_end, f.note))
 
 
 def totals(found: list[Figure], statistic: str) -> dict[int, Figure]:

@@ -85,12 +85,17 @@ def statistic(table: str) -> URIRef:
     return thing("statistic", table.replace("_", "-"))
 
 
+def code_segment(code: str) -> str:
+    """The URI segment of a level or category code: "total" -> "all", "2+3" -> "2-and-3"."""
+    return {"total": "all", "2+3": "2-and-3"}.get(code, code)
+
+
 def management_level(code: str) -> URIRef:
-    return thing("management-level", "all" if code == "total" else code)
+    return thing("management-level", code_segment(code))
 
 
 def offender_category(code: str) -> URIRef:
-    return thing("offender-category", "all" if code == "total" else code)
+    return thing("offender-category", code_segment(code))
 
 
 def reporting_year_label(start_year: int) -> str:
@@ -98,18 +103,24 @@ def reporting_year_label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
-def dataset(area_slug: str, start_year: int) -> URIRef:
-    return thing("dataset", f"{_segment(area_slug)}-{reporting_year_label(start_year)}")
+def dataset(area_slug: str, start_year: int, source_key: str | None = None) -> URIRef:
+    """One area's figures for one year; from a tidy CSV, one data set per source (its key appended)."""
+    suffix = f"-{_segment(source_key)}" if source_key else ""
+    return thing("dataset", f"{_segment(area_slug)}-{reporting_year_label(start_year)}{suffix}")
 
 
-def observation(area_slug: str, start_year: int, table: str, level: str, category: str) -> URIRef:
-    """One figure: area, year, statistic, level and category, in that order."""
+def observation(
+    area_slug: str, start_year: int, table: str, level: str, category: str, *extra: str
+) -> URIRef:
+    """One figure: area, year, statistic, level and category, in that order; ``extra`` segments (the
+    source of a tidy-CSV figure, and for "other" figures their note) keep apart what would collide."""
     parts = [
         _segment(area_slug),
         reporting_year_label(start_year),
         _segment(table.replace("_", "-")),
-        "level-" + _segment("all" if level == "total" else level),
-        "category-" + _segment("all" if category == "total" else category),
+        "level-" + _segment(code_segment(level)),
+        "category-" + _segment(code_segment(category)),
+        *(_segment(e) for e in extra),
     ]
     return URIRef(SOURCE_BASE + "id/observation/" + "/".join(parts))
 

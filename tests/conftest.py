@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -65,6 +66,11 @@ def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store_path
 
 
+_STOPPED_WHILE_STARTING = re.compile(
+    r"Traceback \(most recent call last\):\n(?:  .*\n)*?.*multiprocessing/spawn\.py.*\n(?:  .*\n)*EOFError: Ran out of input\n"
+)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -103,7 +109,9 @@ def running_service(store: Path, check_ready: bool = True, **environment: str) -
         log.close()
         output = Path(log.name).read_text(errors="replace")
         Path(log.name).unlink()
-        # A stack trace in the log is a 500 some test provoked, whether or not it looked.
+        # A stack trace in the log is a 500 some test provoked, whether or not it looked. One is not: a
+        # query worker still starting when a short-lived test stops the service finds its parent gone.
+        output = re.sub(_STOPPED_WHILE_STARTING, "", output)
         assert "Traceback" not in output, f"the service logged an error:\n{output[-4000:]}"
 
 

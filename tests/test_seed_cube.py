@@ -78,9 +78,12 @@ def test_a_dash_is_neither_zero_nor_missing(kb: Graph) -> None:
     PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
     PREFIX qb: <http://purl.org/linked-data/cube#>
     SELECT (COUNT(?na) AS ?dashes) (COUNT(?obs) AS ?observations) WHERE {
-        { ?na a mcube:NotApplicableCell } UNION { ?obs a qb:Observation ; mcube:statistic ?s .
-          ?obs mcube:managementLevel ?l ; mcube:offenderCategory ?c .
-          ?na2 a mcube:NotApplicableCell ; mcube:statistic ?s ; mcube:managementLevel ?l ; mcube:offenderCategory ?c }
+        { ?na a mcube:NotApplicableCell ; mcube:notApplicableIn ?seed }
+        UNION
+        { ?obs a qb:Observation ; qb:dataSet ?seed ; mcube:statistic ?s ; mcube:managementLevel ?l ; mcube:offenderCategory ?c .
+          ?na2 a mcube:NotApplicableCell ; mcube:notApplicableIn ?seed ; mcube:statistic ?s ; mcube:managementLevel ?l ;
+               mcube:offenderCategory ?c }
+        VALUES ?seed { <https://w3id.org/mappa-kb/id/dataset/durham-2010-11> }
     }"""
     row = next(iter(kb.query(query)))
     assert int(row.dashes) == 7  # Category 3 at Level 1, and six SOPO-breach cells for Categories 2 and 3

@@ -15,8 +15,15 @@ from .responses import negotiate, represent
 blueprint = Blueprint("pages", __name__)
 SNAPSHOT = "eligible-snapshot"
 YEARLY = "level23-yearly"
-LEVEL_NAMES = {"1": "Level 1", "2": "Level 2", "3": "Level 3", "all": "Total"}
-CATEGORY_NAMES = {"1": "Category 1", "2": "Category 2", "3": "Category 3", "4": "Category 4", "all": "Total"}
+LEVEL_NAMES = {"1": "Level 1", "2": "Level 2", "3": "Level 3", "2-and-3": "Levels 2 and 3", "all": "Total"}
+CATEGORY_NAMES = {
+    "1": "Category 1",
+    "2": "Category 2",
+    "3": "Category 3",
+    "4": "Category 4",
+    "2-and-3": "Categories 2 and 3",
+    "all": "Total",
+}
 
 
 def _store_and_base() -> tuple[Store, str]:
@@ -90,7 +97,9 @@ def render_area_page(resource: Resource) -> str:
     years = statistics.years(found)
     headline = [
         (label, statistics.totals(found, statistic))
-        for label, statistic in sorted({(f.statistic_label, f.statistic) for f in found})
+        for label, statistic in sorted(
+            {(f.statistic_label, f.statistic) for f in found if not f.outside_tables}
+        )
     ]
     return render_template(
         "area.html",
@@ -135,6 +144,9 @@ def render_dataset_page(resource: Resource) -> str:
     return render_template(
         "dataset.html",
         resource=resource,
+        disagreements=statistics.disagreements(store, base, resource.iri),
+        cells={f.observation: f for f in found},
+        others=statistics.outside_tables(found),
         tables=tables,
         levels=LEVEL_NAMES,
         categories=CATEGORY_NAMES,
