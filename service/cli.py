@@ -324,6 +324,8 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"removed {path} (its source no longer gives those figures)")
     if published.report and published.report.count(WARNING):
         print(report_text(published.report, published.written), file=sys.stderr)
+    if published.written and not args.out:
+        print("run `mappa-kb build` to serve the new figures")
     return EXIT_OK
 
 

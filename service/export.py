@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import paths, queries
@@ -29,6 +29,11 @@ def export_rows(files: Sequence[Path] | None = None) -> list[list[str]]:
         {name: (found[name].value if found[name] is not None else "") for name in _NAMES}
         for found in store.query(queries.load("export-csv"))
     ]
+    return tidy_rows(cells)
+
+
+def tidy_rows(cells: Iterable[dict[str, str]]) -> list[list[str]]:
+    """Tidy-CSV rows for the answers of export-csv.rq (variable -> value, "" when unbound)."""
     return [_row(cell) for cell in sorted(cells, key=_order)]
 
 

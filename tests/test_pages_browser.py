@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_query_page_browser import ARTIFACTS, browser  # noqa: F401  (the fixture)
+from .conftest import ARTIFACTS
 
 
 def _open(driver, url: str, screenshot: str) -> None:
@@ -22,7 +22,7 @@ def _open(driver, url: str, screenshot: str) -> None:
     assert errors == [], errors
 
 
-def test_home_page_explains_mappa_and_searches(browser, live_server: str) -> None:  # noqa: F811
+def test_home_page_explains_mappa_and_searches(browser, live_server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -36,7 +36,7 @@ def test_home_page_explains_mappa_and_searches(browser, live_server: str) -> Non
     assert first.text == "Sexual Offences Prevention Order"
 
 
-def test_concept_page_shows_definition_and_links(browser, live_server: str) -> None:  # noqa: F811
+def test_concept_page_shows_definition_and_links(browser, live_server: str) -> None:
     from selenium.webdriver.common.by import By
 
     _open(browser, f"{live_server}/id/glossary/sopo", "concept-page.png")
@@ -46,7 +46,7 @@ def test_concept_page_shows_definition_and_links(browser, live_server: str) -> N
     assert "Sexual Harm Prevention Order" in links
 
 
-def test_data_set_page_draws_its_chart(browser, live_server: str) -> None:  # noqa: F811
+def test_data_set_page_draws_its_chart(browser, live_server: str) -> None:
     from selenium.webdriver.common.by import By
 
     _open(browser, f"{live_server}/id/dataset/durham-2010-11", "dataset-page.png")
@@ -59,7 +59,7 @@ def test_data_set_page_draws_its_chart(browser, live_server: str) -> None:  # no
 
 
 @pytest.mark.parametrize("path", ["/id/area/durham", "/areas", "/datasets", "/glossary"])
-def test_other_pages_render_cleanly(browser, live_server: str, path: str) -> None:  # noqa: F811
+def test_other_pages_render_cleanly(browser, live_server: str, path: str) -> None:
     from selenium.webdriver.common.by import By
 
     _open(browser, f"{live_server}{path}", f"page-{path.strip('/').replace('/', '-')}.png")

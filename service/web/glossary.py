@@ -8,11 +8,8 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from markupsafe import Markup, escape
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
-from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
-from ..negotiation import GLOSSARY, HTML, JSON, TEXT, NotAcceptable
-from ..queries import IncompleteAnswer
-from ..store import StoreUnavailable
-from ..workers import QueryFailed, QueryTimeout
+from ..glossary import Concept, Glossary, Match, load_glossary
+from ..negotiation import GLOSSARY, HTML, JSON, TEXT
 from .responses import BadRequest, error, negotiate, remembered, represent
 
 blueprint = Blueprint("glossary", __name__)
@@ -46,25 +43,6 @@ def preload(app: Flask) -> None:
                 app.logger.warning("the glossary could not be read at start-up: %s", problem)
 
     threading.Thread(target=read, name="glossary-preload", daemon=True).start()
-
-
-@blueprint.errorhandler(BadRequest)
-@blueprint.errorhandler(QueryError)
-def _bad_request(problem: ValueError) -> Response:
-    return error(400, str(problem))
-
-
-@blueprint.errorhandler(NotAcceptable)
-def _not_acceptable(problem: NotAcceptable) -> Response:
-    return error(406, str(problem))
-
-
-@blueprint.errorhandler(IncompleteAnswer)
-@blueprint.errorhandler(StoreUnavailable)
-@blueprint.errorhandler(QueryFailed)
-@blueprint.errorhandler(QueryTimeout)
-def _unavailable(problem: Exception) -> Response:
-    return error(503, f"the glossary cannot be read just now: {problem}")
 
 
 def _integer(name: str, default: int, highest: int) -> int:

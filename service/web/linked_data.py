@@ -13,30 +13,14 @@ import re
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from .. import queries
-from ..negotiation import DOCUMENTS, EXTENSIONS, HTML, NotAcceptable, by_name
-from ..queries import IncompleteAnswer
+from ..negotiation import DOCUMENTS, EXTENSIONS, HTML, by_name
 from ..resources import Resource, describe
-from ..store import StoreUnavailable
-from ..workers import QueryFailed, QueryTimeout
 from .glossary import glossary, render_concept_page
 from .pages import render_area_page, render_dataset_page
 from .responses import error, negotiate
 
 blueprint = Blueprint("linked_data", __name__)
 _PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~%/-]{0,300}")
-
-
-@blueprint.errorhandler(NotAcceptable)
-def _not_acceptable(problem: NotAcceptable) -> Response:
-    return error(406, str(problem))
-
-
-@blueprint.errorhandler(StoreUnavailable)
-@blueprint.errorhandler(QueryFailed)
-@blueprint.errorhandler(QueryTimeout)
-@blueprint.errorhandler(IncompleteAnswer)
-def _unavailable(problem: Exception) -> Response:
-    return error(503, f"this document cannot be read just now: {problem}")
 
 
 def _base() -> str:

@@ -4,8 +4,6 @@ and the OpenAPI description of the HTTP API."""
 from __future__ import annotations
 
 import atexit
-import csv
-import io
 import json
 import shutil
 import tempfile
@@ -17,10 +15,8 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from .. import queries
-from ..negotiation import DOCUMENTS, GRAPHS, NotAcceptable, by_name
-from ..queries import IncompleteAnswer
-from ..store import StoreUnavailable
-from ..workers import QueryFailed, QueryTimeout
+from ..export import tidy_rows, to_csv
+from ..negotiation import DOCUMENTS, GRAPHS, by_name
 from .glossary import glossary
 from .openapi import openapi_document
 from .responses import error, negotiate, represent
@@ -36,30 +32,6 @@ VOCABULARIES = [
     "http://www.w3.org/ns/prov#",
 ]
 _DUMPING = threading.Lock()
-TIDY_COLUMNS = [
-    "area",
-    "period_start",
-    "period_end",
-    "table",
-    "level",
-    "category",
-    "value",
-    "source_url",
-    "notes",
-]
-
-
-@blueprint.errorhandler(NotAcceptable)
-def _not_acceptable(problem: NotAcceptable) -> Response:
-    return error(406, str(problem))
-
-
-@blueprint.errorhandler(StoreUnavailable)
-@blueprint.errorhandler(QueryFailed)
-@blueprint.errorhandler(QueryTimeout)
-@blueprint.errorhandler(IncompleteAnswer)
-def _unavailable(problem: Exception) -> Response:
-    return error(503, f"this cannot be read just now: {problem}")
 
 
 def _base() -> str:
@@ -171,36 +143,14 @@ def _dump_file(format_name: str, extension: str) -> Path:
 
 @blueprint.route("/dumps/dataset/<slug>.csv")
 def dataset_csv(slug: str) -> Response:
-    iri = _base() + "id/dataset/" + slug
+    """One data set as tidy CSV: what `mappa-kb export` writes for it."""
     store = current_app.extensions["mappa_store"]
-    rows = queries.select(store, "tidy-csv", _base(), (("dataset", iri),))
-    if not rows:
+    cells = queries.select(store, "export-csv", _base(), (("dataset", _base() + "id/dataset/" + slug),))
+    if not cells:
         return error(404, f"there is no data set '{slug[:100]}'; the list is at /datasets")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(TIDY_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                row["area"],
-                row["start"],
-                row["end"],
-                row["table"],
-                _code(row["level"]),
-                _code(row["category"]),
-                row["value"] or "-",
-                row["source"],
-                "",
-            ]
-        )
-    response = Response(out.getvalue(), mimetype="text/csv")
+    response = Response(to_csv(tidy_rows(cells)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
     return response
-
-
-def _code(iri: str) -> str:
-    code = iri.rsplit("/", 1)[-1]
-    return "total" if code == "all" else code
 
 
 @blueprint.route("/sitemap.xml")

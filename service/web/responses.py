@@ -16,7 +16,11 @@ from flask import Flask, Response, render_template, request
 from rdflib import Graph
 
 from .. import uris
+from ..glossary import QueryError
 from ..negotiation import EXTENSIONS, HTML, Choice, NotAcceptable, choose
+from ..queries import IncompleteAnswer
+from ..store import StoreUnavailable
+from ..workers import QueryFailed, QueryTimeout
 
 # Pages are server-rendered and need nothing from another origin; the SPARQL page sets its own.
 PAGE_POLICY = (
@@ -142,6 +146,23 @@ def local_link(iri: str, base: str) -> str | None:
 def install(app: Flask) -> None:
     """CORS on every response, security headers on pages, ETags and 304s on successful GETs, and
     errors that say what went wrong without a stack trace."""
+
+    @app.errorhandler(BadRequest)
+    @app.errorhandler(QueryError)
+    def bad_request(problem: ValueError) -> Response:
+        return error(400, str(problem))
+
+    @app.errorhandler(NotAcceptable)
+    def not_acceptable(problem: NotAcceptable) -> Response:
+        return error(406, str(problem))
+
+    @app.errorhandler(IncompleteAnswer)
+    @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(QueryFailed)
+    @app.errorhandler(QueryTimeout)
+    def unavailable(problem: Exception) -> Response:
+        # The service's own fixed queries failed: the store is down, slow or cut short, not the client.
+        return error(503, f"this cannot be read just now: {problem}")
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:

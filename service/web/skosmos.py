@@ -29,9 +29,6 @@ from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
 from ..glossary import MAX_QUERY_LENGTH, Concept, Glossary
 from ..negotiation import GRAPHS, JSON, Choice, NotAcceptable, choose
-from ..queries import IncompleteAnswer
-from ..store import StoreUnavailable
-from ..workers import QueryFailed, QueryTimeout
 from .glossary import concept_graph, glossary
 from .responses import BadRequest, error, represent
 
@@ -97,27 +94,9 @@ class _NotFound(LookupError):
     """Answered with 404 and this message."""
 
 
-@blueprint.errorhandler(BadRequest)
-def _bad_request(problem: BadRequest) -> Response:
-    return error(400, str(problem))
-
-
 @blueprint.errorhandler(_NotFound)
 def _not_found(problem: _NotFound) -> Response:
     return error(404, str(problem))
-
-
-@blueprint.errorhandler(NotAcceptable)
-def _not_acceptable(problem: NotAcceptable) -> Response:
-    return error(406, str(problem))
-
-
-@blueprint.errorhandler(IncompleteAnswer)
-@blueprint.errorhandler(StoreUnavailable)
-@blueprint.errorhandler(QueryFailed)
-@blueprint.errorhandler(QueryTimeout)
-def _unavailable(problem: Exception) -> Response:
-    return error(503, f"the glossary cannot be read just now: {problem}")
 
 
 # --- parameters ------------------------------------------------------------------------------------
