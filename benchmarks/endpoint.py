@@ -181,7 +181,8 @@ def main() -> None:
     servers: dict[str, tuple[str, subprocess.Popen, float]] = {}
     port = free_port()
     process = start(
-        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")]
+        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")],
+        env={"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000"},  # capacity, not fair use
     )
     url = f"http://127.0.0.1:{port}/sparql"
     servers["mappa-kb"] = (url, process, wait_ready(url))

@@ -107,7 +107,8 @@ def main() -> None:
     print(f"synthetic national cube: {observations} observations, {triples} triples")
     port = free_port()
     process = start(
-        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")]
+        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")],
+        env={"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000"},  # capacity, not fair use
     )
     root = f"http://127.0.0.1:{port}"
     print(f"mappa-kb ready in {wait_ready(root + '/sparql'):.2f} s")

@@ -175,6 +175,9 @@ def _load(args: argparse.Namespace) -> int:
 def _build_or_serve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    if args.command == "serve":
+        _share_metrics_between_processes()
+
     from .config import ConfigError, Settings
     from .store import StoreUnavailable, build_store, check_store
 
@@ -206,6 +209,19 @@ def _build_or_serve(args: argparse.Namespace) -> int:
     print(f"serving http://{args.host}:{args.port}/sparql", flush=True)
     serve(settings, args.host, args.port, args.workers, args.threads)
     return EXIT_OK
+
+
+def _share_metrics_between_processes() -> None:
+    """Give the service processes a folder to count metrics in; it must be set before any counter
+    exists, so before the store and the app are imported."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="mappa-kb-metrics-")
+        atexit.register(shutil.rmtree, folder, True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
 
 
 def _query(args: argparse.Namespace) -> int:

@@ -33,6 +33,12 @@ class Settings:
     endpoint: str | None = None
     # SPARQL endpoints a query may call with SERVICE; none by default: the server fetches nothing.
     service_allow: frozenset[str] = frozenset()
+    # Fair use of /sparql, per client address and service process: queries a minute (0: no limit),
+    # and queries one client may have running at once.
+    rate_limit: int = 600
+    concurrent_queries: int = 4
+    # The largest request body accepted (a POSTed query); larger ones get 413.
+    max_request_bytes: int = 1024 * 1024
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +63,13 @@ class Settings:
             service_allow=frozenset(
                 _endpoint(url, "MAPPA_KB_SERVICE_ALLOW")
                 for url in environ.get("MAPPA_KB_SERVICE_ALLOW", "").replace(",", " ").split()
+            ),
+            rate_limit=_number(environ, "MAPPA_KB_RATE_LIMIT", cls.rate_limit, int, 0, 1_000_000),
+            concurrent_queries=_number(
+                environ, "MAPPA_KB_CONCURRENT_QUERIES", cls.concurrent_queries, int, 1, 1000
+            ),
+            max_request_bytes=_number(
+                environ, "MAPPA_KB_MAX_REQUEST_BYTES", cls.max_request_bytes, int, 1024, 100 * 1024 * 1024
             ),
         )
 
@@ -90,6 +103,9 @@ FILE_KEYS = {
     "query_workers": "MAPPA_KB_QUERY_WORKERS",
     "endpoint": "MAPPA_KB_ENDPOINT",
     "service_allow": "MAPPA_KB_SERVICE_ALLOW",
+    "rate_limit": "MAPPA_KB_RATE_LIMIT",
+    "concurrent_queries": "MAPPA_KB_CONCURRENT_QUERIES",
+    "max_request_bytes": "MAPPA_KB_MAX_REQUEST_BYTES",
 }
 
 

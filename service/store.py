@@ -22,7 +22,7 @@ from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from . import paths, uris
+from . import metrics, paths, uris
 from .negotiation import GRAPHS, by_name
 from .validate import load_store
 from .workers import Bindings, Dataset, QuerySyntaxError, QueryWorkers, Result
@@ -210,6 +210,7 @@ class EmbeddedStore:
         key = (text, format_name, dataset or Dataset((self.graph,)), bindings)
         cached = self._answers.get(key)
         if cached is not None:
+            metrics.CACHE_HITS.inc()
             return cached
         try:
             result = self._workers.run(text, format_name, key[2], bindings)
@@ -226,6 +227,11 @@ class EmbeddedStore:
 
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path}"
+
+    @property
+    def version(self) -> str:
+        """When the store being served was built (its folder's time), for metrics and logs."""
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.path.stat().st_mtime))
 
     def dump(self, format_name: str, target: Path) -> None:
         rdf_format = by_name(GRAPHS, format_name).oxigraph_format

@@ -79,14 +79,28 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_service(store: Path, check_ready: bool = True, **environment: str) -> Iterator[str]:
-    """The real service, started as `mappa-kb serve` on a free loopback port; yields its base URL."""
+def running_service(
+    store: Path, check_ready: bool = True, serve_args: tuple[str, ...] = (), **environment: str
+) -> Iterator[str]:
+    """The real service, started as `mappa-kb serve` on a free loopback port; yields its base URL.
+    While it runs, ``running_service.log`` is the file its output goes to."""
     port = _free_port()
     env = {**os.environ, **environment}
-    command = [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(store)]
+    command = [
+        sys.executable,
+        "-m",
+        "mappa_kb.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(store),
+        *serve_args,
+    ]
     # A file, not a pipe: a pipe nobody reads would fill and stall the server.
     log = tempfile.NamedTemporaryFile(prefix="mappa-kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    running_service.log = Path(log.name)  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

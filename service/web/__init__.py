@@ -11,7 +11,18 @@ from ..store import Store
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     """Build the web service over ``store`` (default: the embedded store at ``settings.store_path``)."""
     from ..store import EmbeddedStore
-    from . import glossary, health, linked_data, pages, publication, responses, skosmos, sparql
+    from . import (
+        fair_use,
+        glossary,
+        health,
+        linked_data,
+        operations,
+        pages,
+        publication,
+        responses,
+        skosmos,
+        sparql,
+    )
 
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
@@ -29,9 +40,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     elif store is None:
         store = EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
     app.extensions["mappa_store"] = store
-    for module in (health, sparql, glossary, skosmos, linked_data, pages, publication):
+    for module in (health, operations, sparql, glossary, skosmos, linked_data, pages, publication):
         app.register_blueprint(module.blueprint)
     responses.install(app)
+    fair_use.install(app)
+    operations.install(app)
 
     glossary.preload(app)
 

@@ -1,15 +1,24 @@
-"""``/healthz`` for load balancers: 200 when the store answers, 503 when it does not."""
+"""Health for load balancers and orchestrators: alive (the process answers) is not ready (the store
+answers). ``/healthz`` is readiness, as before."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 blueprint = Blueprint("health", __name__)
 
 
+@blueprint.get("/healthz/live")
+def live() -> Response:
+    """200 whenever this process can answer at all: restart it only when this fails."""
+    return jsonify({"status": "alive"})
+
+
 @blueprint.get("/healthz")
-def healthz():
+@blueprint.get("/healthz/ready")
+def ready() -> tuple[Response, int]:
+    """200 when the store answers, 503 (send no traffic here) when it does not."""
     store = current_app.extensions["mappa_store"]
-    ready = store.ready()
-    body = {"status": "ok" if ready else "unavailable", "store": store.describe()}
-    return jsonify(body), 200 if ready else 503
+    answering = store.ready()
+    body = {"status": "ok" if answering else "unavailable", "store": store.describe()}
+    return jsonify(body), 200 if answering else 503

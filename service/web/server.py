@@ -28,6 +28,13 @@ class _Application(BaseApplication):
         return create_app(self.settings)
 
 
+def _forget_metrics_of(_server: object, worker: object) -> None:
+    """A service process ended: its live gauges no longer count (its counters stay in the sums)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
 def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
     """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads."""
     options = {
@@ -44,5 +51,6 @@ def serve(settings: Settings, host: str, port: int, processes: int, threads: int
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "mappa-kb",
+        "child_exit": _forget_metrics_of,
     }
     _Application(settings, options).run()

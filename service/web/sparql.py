@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from .. import metrics
 from ..examples import examples
 from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
 from ..store import QueryRefused, StoreUnavailable, check_query
@@ -129,6 +130,7 @@ def _query_page() -> Response:
 def sparql() -> Response:
     try:
         text = _query_text()
+        g.mappa_query = text  # for the request log, which keeps only a hash of it
         dataset = _dataset()
     except ProtocolError as error:
         return _plain(400, str(error))
@@ -148,6 +150,7 @@ def sparql() -> Response:
     except QueryFailed as error:
         return _plain(400, f"the query could not be answered: {error}")
     except QueryTimeout as error:
+        metrics.QUERY_TIMEOUTS.inc()
         response = _plain(503, str(error))
         response.headers["Retry-After"] = "60"
         return response

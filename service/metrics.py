@@ -1,0 +1,49 @@
+"""Prometheus metrics, one set for all service processes.
+
+Under gunicorn each process counts for itself into files in PROMETHEUS_MULTIPROC_DIR (set by
+``mappa-kb serve`` before the processes start) and ``/metrics`` adds them up; run in one process (the
+tests' app), the counts are in memory.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUESTS = Counter("mappa_kb_requests_total", "HTTP requests answered", ["route", "method", "status"])
+LATENCY = Histogram(
+    "mappa_kb_request_seconds",
+    "Time to answer an HTTP request",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+QUERY_TIMEOUTS = Counter("mappa_kb_query_timeouts_total", "Queries stopped at the time limit")
+CACHE_HITS = Counter("mappa_kb_answer_cache_hits_total", "Queries answered from the answer cache")
+REFUSED = Counter("mappa_kb_fair_use_refusals_total", "Requests refused by the fair-use limits", ["reason"])
+TRIPLES = Gauge("mappa_kb_store_triples", "Triples in the knowledge base", multiprocess_mode="max")
+STORE_VERSION = Gauge(
+    "mappa_kb_store_version_info",
+    "The store being served (1 for its version)",
+    ["version"],
+    multiprocess_mode="max",
+)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus text format, summed over every service process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest()

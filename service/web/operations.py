@@ -1,0 +1,95 @@
+"""What an operations team watches: one structured log line per request, and ``/metrics``.
+
+The log line is JSON on stderr: time, method, route (the URL rule, so that paths with IDs group),
+status, duration, bytes, client address, and for SPARQL a short hash of the query text (the text itself
+may be long or private) and whether the answer was cut at the row limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import threading
+import time
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from .. import metrics
+
+blueprint = Blueprint("operations", __name__)
+LOG = logging.getLogger("mappa_kb.requests")
+
+
+@blueprint.get("/metrics")
+def exposition() -> Response:
+    response = Response(metrics.exposition(), mimetype="text/plain")
+    response.headers["Content-Type"] = metrics.CONTENT_TYPE
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _route() -> str:
+    return request.url_rule.rule if request.url_rule is not None else "(no route)"
+
+
+def _query_hash() -> str | None:
+    text = g.get("mappa_query")  # set by the SPARQL view once it has read the query
+    return hashlib.sha256(text.encode()).hexdigest()[:12] if text else None
+
+
+def install(app: Flask) -> None:
+    """Time every request, count it, and log it as one line."""
+    if not LOG.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
+        LOG.propagate = False
+
+    @app.before_request
+    def start_clock() -> None:
+        g.mappa_started = time.perf_counter()
+
+    @app.after_request
+    def account(response: Response) -> Response:
+        seconds = time.perf_counter() - g.get("mappa_started", time.perf_counter())
+        route = _route()
+        metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        metrics.LATENCY.labels(route).observe(seconds)
+        LOG.info(
+            json.dumps(
+                {
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "ms": round(seconds * 1000, 2),
+                    "bytes": response.calculate_content_length(),
+                    "client": request.remote_addr,
+                    "query": _query_hash(),
+                    "truncated": response.headers.get("MAPPA-Results-Truncated") == "true" or None,
+                },
+                separators=(",", ":"),
+            )
+        )
+        return response
+
+    _record_store_facts(app)
+
+
+def _record_store_facts(app: Flask) -> None:
+    """The store's version and size as gauges, read in the background (a count takes a moment)."""
+
+    def read() -> None:
+        with app.app_context():
+            store = current_app.extensions["mappa_store"]
+            metrics.STORE_VERSION.labels(getattr(store, "version", "external")).set(1)
+            try:
+                counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
+                metrics.TRIPLES.set(int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"]))
+            except Exception as problem:  # the store may be down; /healthz says so, this gauge waits
+                LOG.warning(json.dumps({"warning": f"cannot count the store's triples: {problem}"}))
+
+    threading.Thread(target=read, name="store-facts", daemon=True).start()

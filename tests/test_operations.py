@@ -1,0 +1,116 @@
+"""Running it in public: health that tells alive from ready, /metrics, one JSON log line per request,
+per-client fair use of /sparql (429 with Retry-After), and a size limit on requests (413)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from .conftest import running_service
+
+ASK = {"query": "ASK { ?s ?p ?o }"}
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples whose labels include ``labels``."""
+    total = 0.0
+    for line in text.splitlines():
+        match = re.match(rf"^{name}(?:\{{(.*)\}})? (\S+)$", line)
+        if match and all(f'{k}="{v}"' in (match.group(1) or "") for k, v in labels.items()):
+            total += float(match.group(2))
+    return total
+
+
+def test_alive_and_ready_are_told_apart(live_server: str) -> None:
+    assert requests.get(f"{live_server}/healthz/live", timeout=10).json() == {"status": "alive"}
+    ready = requests.get(f"{live_server}/healthz/ready", timeout=10)
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+
+
+def test_metrics_count_requests_across_the_service_processes(live_server: str) -> None:
+    before = requests.get(f"{live_server}/metrics", timeout=10)
+    assert before.headers["Content-Type"].startswith("text/plain")
+    for _ in range(12):  # spread over the service processes by the kernel
+        assert requests.get(f"{live_server}/glossary/category-2", timeout=10).status_code == 200
+    after = requests.get(f"{live_server}/metrics", timeout=10).text
+    route = {"route": "/glossary/<concept_id>", "status": "200"}
+    assert (
+        _metric(after, "mappa_kb_requests_total", **route)
+        - _metric(before.text, "mappa_kb_requests_total", **route)
+        == 12
+    )
+    assert _metric(after, "mappa_kb_request_seconds_count", route="/glossary/<concept_id>") >= 12
+    assert _metric(after, "mappa_kb_store_triples") > 1000
+    assert "mappa_kb_store_version_info{" in after and "mappa_kb_query_timeouts_total" in after
+
+
+def test_every_request_is_one_json_log_line(built_store: Path) -> None:
+    with running_service(built_store) as url:
+        log = running_service.log
+        requests.get(f"{url}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"}, timeout=10)
+        requests.get(f"{url}/glossary/search", params={"q": "sopo"}, timeout=10)
+        requests.get(f"{url}/no/such/page", timeout=10)
+        time.sleep(0.5)
+        lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith('{"time"')]
+    by_route = {line["route"]: line for line in lines}
+    sparql = by_route["/sparql"]
+    assert sparql["status"] == 200 and sparql["client"] == "127.0.0.1" and len(sparql["query"]) == 12
+    assert sparql["ms"] > 0 and sparql["bytes"] > 0
+    assert by_route["/glossary/search"]["query"] is None
+    assert by_route["(no route)"]["status"] == 404
+
+
+def test_a_client_over_the_rate_gets_429_with_retry_after(built_store: Path) -> None:
+    with running_service(built_store, MAPPA_KB_RATE_LIMIT="5") as url:
+        answers = [requests.get(f"{url}/sparql", params=ASK, timeout=10) for _ in range(30)]
+        ok = [a for a in answers if a.status_code == 200]
+        refused = [a for a in answers if a.status_code == 429]
+        assert len(ok) + len(refused) == 30
+        # Each service process keeps its own count: at least one bucket's worth, at most one per process.
+        assert 5 <= len(ok) <= 5 * (os.cpu_count() or 2)
+        assert refused and int(refused[0].headers["Retry-After"]) >= 1
+        assert "5 a minute" in refused[0].text
+        assert requests.get(f"{url}/glossary/sopo", timeout=10).status_code == 200  # lookups stay cheap
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
+        assert _metric(metrics, "mappa_kb_fair_use_refusals_total", reason="rate") == len(refused)
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_a_client_may_run_only_so_many_queries_at_once(built_store: Path) -> None:
+    with running_service(
+        built_store,
+        serve_args=("--workers", "1"),
+        MAPPA_KB_CONCURRENT_QUERIES="1",
+        MAPPA_KB_QUERY_TIMEOUT="4",
+    ) as url:
+        slow = threading.Thread(
+            target=requests.get, args=(f"{url}/sparql",), kwargs={"params": {"query": RUNAWAY}, "timeout": 30}
+        )
+        slow.start()
+        time.sleep(1.0)
+        second = requests.get(f"{url}/sparql", params=ASK, timeout=10)
+        assert second.status_code == 429 and "queries running" in second.text
+        slow.join()
+        assert (
+            requests.get(f"{url}/sparql", params=ASK, timeout=10).status_code == 200
+        )  # the slot is free again
+
+
+def test_a_10_megabyte_query_gets_413_and_the_service_carries_on(live_server: str) -> None:
+    huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (10 * 1024 * 1024)
+    response = requests.post(
+        f"{live_server}/sparql",
+        data=huge.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and "larger than" in response.text
+    assert requests.get(f"{live_server}/sparql", params=ASK, timeout=10).status_code == 200
