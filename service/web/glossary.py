@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from markupsafe import Markup, escape
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
-from ..glossary import Concept, Glossary, Match, load_glossary
+from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
 from ..negotiation import GLOSSARY, HTML, JSON, TEXT
 from .responses import BadRequest, error, negotiate, remembered, represent
 
@@ -68,7 +68,10 @@ class _NotFound(LookupError):
 @blueprint.errorhandler(_NotFound)
 def _not_found(problem: _NotFound) -> Response:
     term = str(problem.args[0])[:100]
-    suggestions = glossary().search(term.replace("-", " "), limit=3) if term.strip("-") else None
+    try:
+        suggestions = glossary().search(term.replace("-", " "), limit=3)
+    except QueryError:  # nothing in the id to search by: no suggestion, still a plain 404
+        suggestions = None
     hint = ""
     if suggestions and (suggestions.matches or suggestions.did_you_mean):
         best = (suggestions.matches or suggestions.did_you_mean)[0].concept

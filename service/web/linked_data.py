@@ -9,6 +9,7 @@ always under the configured canonical base; only the links on pages are local.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
@@ -37,7 +38,9 @@ def _split_extension(path: str) -> tuple[str, str | None]:
 @blueprint.route("/id/<path:path>")
 def thing(path: str) -> Response:
     """A thing is not a document: send the client to the document about it."""
-    target = "/doc/" + path
+    if not _PATH.fullmatch(path):  # we never mint such an IRI; and it must not reach a header
+        return _unknown(_base() + "id/" + path)
+    target = "/doc/" + quote(path, safe="/")
     if request.query_string:
         target += "?" + request.query_string.decode("ascii", "replace")
     response = redirect(target, code=303)
