@@ -8,6 +8,7 @@ beside the old one and swapped in by renaming, so that a restart does not re-par
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 import threading
@@ -193,13 +194,15 @@ class EmbeddedStore:
         service_allow: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
+        # The version the link points at now: this object keeps reading it, whatever the link does next.
+        self.location = path.resolve()
         self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
-            self._store = ox.Store.read_only(str(path))
+            self._store = ox.Store.read_only(str(self.location))
         except OSError as error:
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
-        self._workers = QueryWorkers(path, size=workers, timeout=timeout, max_rows=max_rows)
+        self._workers = QueryWorkers(self.location, size=workers, timeout=timeout, max_rows=max_rows)
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers = AnswerCache()
 
@@ -226,12 +229,12 @@ class EmbeddedStore:
             return False
 
     def describe(self) -> str:
-        return f"embedded Oxigraph store at {self.path}"
+        return f"embedded Oxigraph store at {self.path} (version {self.location.name})"
 
     @property
     def version(self) -> str:
-        """When the store being served was built (its folder's time), for metrics and logs."""
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.path.stat().st_mtime))
+        """The version being served (its folder's name: when it was built), for metrics and logs."""
+        return self.location.name
 
     def dump(self, format_name: str, target: Path) -> None:
         rdf_format = by_name(GRAPHS, format_name).oxigraph_format
@@ -250,14 +253,26 @@ def check_store(path: Path) -> None:
         raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
 
 
+KEEP_VERSIONS = 3  # a running service may still read the one before; older ones go
+
+
+def versions_folder(target: Path) -> Path:
+    """Where the built versions of the store at ``target`` live; ``target`` links to the newest."""
+    return target.with_name(target.name + ".versions")
+
+
 def build_store(
     target: Path, files: Sequence[Path] | None = None, base_uri: str = uris.SOURCE_BASE
 ) -> tuple[Path, int, float]:
-    """Build the on-disk store beside ``target``, then rename it into place: (path, triples, seconds)."""
+    """Build a new version of the store beside the old ones, then point ``target`` at it in one step
+    (a symbolic link replaced by rename): (path, triples, seconds). A running service sees the link
+    change and swaps to the new version; requests in flight finish on the old one."""
     started = time.perf_counter()
-    target = target.resolve()
-    staging = target.with_name(target.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
+    target = Path(os.path.abspath(target))
+    versions = versions_folder(target)
+    versions.mkdir(parents=True, exist_ok=True)
+    version = versions / (time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.monotonic_ns()}")
+    staging = version.with_name(version.name + ".building")
     memory = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
     disk = ox.Store(str(staging))
     # The knowledge base is one named graph, the default graph of every query unless a client names others.
@@ -266,10 +281,23 @@ def build_store(
     disk.flush()
     triples = len(disk)
     del disk
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    staging.rename(version)
+    _point_at(target, version)
+    _prune(versions, keep=version)
     return target, triples, time.perf_counter() - started
+
+
+def _point_at(target: Path, version: Path) -> None:
+    if target.is_dir() and not target.is_symlink():  # a store built before versions: keep it as one
+        target.rename(versions_folder(target) / f"00000000T000000-earlier-{time.monotonic_ns()}")
+    link = target.with_name(target.name + ".link")
+    link.unlink(missing_ok=True)
+    link.symlink_to(os.path.relpath(version, target.parent))
+    os.replace(link, target)
+
+
+def _prune(versions: Path, keep: Path) -> None:
+    built = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.endswith(".building"))
+    for old in built[:-KEEP_VERSIONS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)

@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         responses,
         skosmos,
         sparql,
+        store_watch,
     )
 
     settings = settings or Settings.from_environment()
@@ -38,7 +39,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
         store = RemoteStore(settings.endpoint, **limits)
     elif store is None:
-        store = EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
+
+        def open_store() -> Store:
+            return EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
+
+        store = open_store()
+        store_watch.install(app, open_store, responses.forget_remembered)
     app.extensions["mappa_store"] = store
     for module in (health, operations, sparql, glossary, skosmos, linked_data, pages, publication):
         app.register_blueprint(module.blueprint)

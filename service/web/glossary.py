@@ -11,6 +11,7 @@ from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
 from ..negotiation import GLOSSARY, HTML, JSON, TEXT
 from .responses import BadRequest, error, negotiate, remembered, represent
+from .store_watch import current_store
 
 blueprint = Blueprint("glossary", __name__)
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -27,7 +28,7 @@ def glossary() -> Glossary:
             found = current_app.extensions.get("mappa_glossary")
             if found is None:
                 settings = current_app.config["MAPPA_SETTINGS"]
-                found = load_glossary(current_app.extensions["mappa_store"], settings.base_uri)
+                found = load_glossary(current_store(), settings.base_uri)
                 current_app.extensions["mappa_glossary"] = found
     return found
 

@@ -3,7 +3,9 @@ answers). ``/healthz`` is readiness, as before."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
+
+from .store_watch import current_store
 
 blueprint = Blueprint("health", __name__)
 
@@ -18,7 +20,7 @@ def live() -> Response:
 @blueprint.get("/healthz/ready")
 def ready() -> tuple[Response, int]:
     """200 when the store answers, 503 (send no traffic here) when it does not."""
-    store = current_app.extensions["mappa_store"]
+    store = current_store()
     answering = store.ready()
     body = {"status": "ok" if answering else "unavailable", "store": store.describe()}
     return jsonify(body), 200 if answering else 503

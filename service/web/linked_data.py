@@ -19,6 +19,7 @@ from ..resources import Resource, describe
 from .glossary import glossary, render_concept_page
 from .pages import render_area_page, render_dataset_page
 from .responses import error, negotiate
+from .store_watch import current_store
 
 blueprint = Blueprint("linked_data", __name__)
 _PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~%/-]{0,300}")
@@ -64,7 +65,7 @@ def _serve(iri: str, path: str, extension: str | None) -> Response:
     choice = negotiate(DOCUMENTS, extension)
     if not _PATH.fullmatch(path):
         return _unknown(iri)
-    store, bindings = current_app.extensions["mappa_store"], (("resource", iri),)
+    store, bindings = current_store(), (("resource", iri),)
     if not queries.select(store, "known", _base(), bindings):
         return _unknown(iri)
     if choice != HTML:

@@ -11,6 +11,7 @@ from ..resources import Resource
 from ..store import Store
 from .glossary import glossary
 from .responses import negotiate, represent
+from .store_watch import current_store
 
 blueprint = Blueprint("pages", __name__)
 SNAPSHOT = "eligible-snapshot"
@@ -27,7 +28,7 @@ CATEGORY_NAMES = {
 
 
 def _store_and_base() -> tuple[Store, str]:
-    return current_app.extensions["mappa_store"], current_app.config["MAPPA_SETTINGS"].base_uri
+    return current_store(), current_app.config["MAPPA_SETTINGS"].base_uri
 
 
 def _areas() -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from ..negotiation import DOCUMENTS, GRAPHS, by_name
 from .glossary import glossary
 from .openapi import openapi_document
 from .responses import error, negotiate, represent
+from .store_watch import current_store
 
 blueprint = Blueprint("publication", __name__)
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -39,7 +40,7 @@ def _base() -> str:
 
 
 def _triples() -> int:
-    store = current_app.extensions["mappa_store"]
+    store = current_store()
     counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
     return int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
 
@@ -65,7 +66,7 @@ def publication_graph() -> Graph:
         dump = URIRef(url_for("publication.dump", extension=extension, _external=True))
         graph.add((kb, VOID.dataDump, dump))
         _distribution(graph, kb, dump, by_name(GRAPHS, name).media_type)
-    store = current_app.extensions["mappa_store"]
+    store = current_store()
     for row in queries.select(store, "datasets", base):
         dataset = URIRef(row["dataset"])
         graph.add((kb, VOID.subset, dataset))
@@ -136,7 +137,7 @@ def _dump_file(format_name: str, extension: str) -> Path:
         path = folder / f"knowledge-base.{extension}"
         if not path.exists():
             partial = path.with_suffix(".partial")
-            current_app.extensions["mappa_store"].dump(format_name, partial)
+            current_store().dump(format_name, partial)
             partial.rename(path)
     return path
 
@@ -144,7 +145,7 @@ def _dump_file(format_name: str, extension: str) -> Path:
 @blueprint.route("/dumps/dataset/<slug>.csv")
 def dataset_csv(slug: str) -> Response:
     """One data set as tidy CSV: what `mappa-kb export` writes for it."""
-    store = current_app.extensions["mappa_store"]
+    store = current_store()
     cells = queries.select(store, "export-csv", _base(), (("dataset", _base() + "id/dataset/" + slug),))
     if not cells:
         return error(404, f"there is no data set '{slug[:100]}'; the list is at /datasets")
@@ -155,7 +156,7 @@ def dataset_csv(slug: str) -> Response:
 
 @blueprint.route("/sitemap.xml")
 def sitemap() -> Response:
-    store, base = current_app.extensions["mappa_store"], _base()
+    store, base = current_store(), _base()
     pages = [url_for("pages.home", _external=True), url_for("glossary.index", _external=True)]
     pages += [url_for("glossary.concept", concept_id=c.id, _external=True) for c in glossary().concepts]
     root = request.host_url.rstrip("/")

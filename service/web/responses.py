@@ -78,12 +78,28 @@ def safe_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+_REMEMBERING: list[Callable[[], None]] = []  # how to forget what each remembering view kept
+
+
+def forget_remembered() -> None:
+    """Drop every kept answer: the store under them has been replaced."""
+    for forget in _REMEMBERING:
+        forget()
+
+
 def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Keep a view's successful answers, by URL and Accept, for as long as the app lives: the data under
-    it never changes while the store is open, so a kept answer is never stale."""
+    """Keep a view's successful answers, by URL and Accept, until the store is replaced: the data under
+    them never changes while a store is open, so a kept answer is never stale."""
     kept: OrderedDict[tuple[str, str], Response] = OrderedDict()
     size = [0]  # bytes kept
     lock = threading.Lock()
+
+    def forget() -> None:
+        with lock:
+            kept.clear()
+            size[0] = 0
+
+    _REMEMBERING.append(forget)
 
     @functools.wraps(view)
     def answer(*args: object, **kwargs: object) -> Response:

@@ -16,6 +16,7 @@ from ..store import QueryRefused, StoreUnavailable, check_query
 from ..uris import checked_iri
 from ..workers import Dataset, QueryFailed, QueryTimeout
 from .description import service_description
+from .store_watch import current_store
 
 blueprint = Blueprint("sparql", __name__)
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
@@ -95,7 +96,7 @@ def _bare_get() -> Response:
         return _plain(400, MISSING_QUERY)
     if choice == HTML:
         return _query_page()
-    store = current_app.extensions["mappa_store"]
+    store = current_store()
     counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
     triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
     graph = service_description(request.base_url, store.graph, triples)
@@ -142,7 +143,7 @@ def sparql() -> Response:
         form = check_query(text, current_app.config["MAPPA_SETTINGS"].service_allow)
         offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
         choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
-        result = current_app.extensions["mappa_store"].run(text, choice.format_name, dataset)
+        result = current_store().run(text, choice.format_name, dataset)
     except QueryRefused as error:
         return _plain(400, str(error))
     except NotAcceptable as error:
