@@ -1,0 +1,185 @@
+"""Soak: mixed traffic at the highest rate the machine sustains, with new figures published mid-way.
+
+Starts `mappa-kb serve` on a store of the shipped knowledge base (fair-use limits off: this measures
+capacity), then for --seconds sends, from --connections loopback clients, a mix of SPARQL lookups and
+aggregates, glossary searches and summaries, and page views. Half-way through it ingests a new
+area-year (a tidy CSV) into a copy of data/ and runs `mappa-kb build`, as a publisher would. It prints
+requests per second, p50 and p99 per route, 5xx and failed requests (before, across and after the swap),
+the service's memory at start and end, and how long after the ingest the new figures were served.
+
+    python benchmarks/soak.py                  # 60 s, 8 connections
+    python benchmarks/soak.py --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from endpoint import free_port, start, wait_ready
+
+from mappa_kb import paths
+
+NEW_FIGURES = """area,period_start,period_end,table,level,category,value,source_url,notes
+Kent,2025-03-31,2025-03-31,eligible_snapshot,total,1,1777,https://soak.example/kent-2025,
+"""
+NEW_FIGURE_QUERY = (
+    "PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#> ASK { ?o sdmxm:obsValue 1777 ; "
+    "<http://purl.org/linked-data/sdmx/2009/dimension#refArea> <https://w3id.org/mappa-kb/id/area/kent> }"
+)
+P = "PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/> PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#> "
+MIX = [
+    ("sparql lookup", "/sparql?" + urllib.parse.urlencode({"query": P + "SELECT ?v WHERE { <https://w3id.org/mappa-kb/id/observation/durham/2010-11/eligible-snapshot/level-all/category-all> sdmxm:obsValue ?v }"})),
+    ("sparql aggregate", "/sparql?" + urllib.parse.urlencode({"query": P + "SELECT ?s (SUM(?v) AS ?t) WHERE { ?o mcube:statistic ?s ; sdmxm:obsValue ?v } GROUP BY ?s"})),
+    ("glossary search", "/glossary/search?q=sopo"),
+    ("glossary search", "/glossary/search?q=lay%20adviser"),
+    ("glossary summary", "/glossary/shpo/summary"),
+    ("page", "/doc/dataset/durham-2010-11"),
+    ("page", "/doc/area/durham"),
+    ("page", "/"),
+]  # fmt: skip
+
+
+def memory_mb(pid: int) -> float:
+    """Resident memory of the service and all its processes."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    total = 0.0
+    for process in [pid, *map(int, found), *(int(g) for c in found for g in _children(int(c)))]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mappa-bench-soak-"))
+    data = work / "data"
+    shutil.copytree(paths.kb_root() / "data", data)
+    store = work / "store"
+    env = {"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000", "MAPPA_KB_STORE": str(store)}
+    subprocess.run(
+        [sys.executable, "-m", "mappa_kb.cli", "build", "--store", str(store)],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    service = start(
+        [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(store)], env=env
+    )
+    root = f"http://127.0.0.1:{port}"
+    wait_ready(f"{root}/sparql")
+    for _, path in MIX:  # warm up: the glossary and the first answers
+        urllib.request.urlopen(root + path, timeout=30).read()
+    start_memory = memory_mb(service.pid)
+
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    lock = threading.Lock()
+    counter = itertools.count()
+    began = time.perf_counter()
+    stop = began + args.seconds
+    swap_window: list[float] = []
+
+    def client() -> None:
+        while time.perf_counter() < stop:
+            label, path = MIX[next(counter) % len(MIX)]
+            started = time.perf_counter()
+            try:
+                urllib.request.urlopen(root + path, timeout=60).read()
+                with lock:
+                    latencies[label].append(time.perf_counter() - started)
+            except (urllib.error.URLError, OSError) as problem:
+                phase = (
+                    "across the swap"
+                    if swap_window and swap_window[0] <= started <= swap_window[-1] + 5
+                    else "outside the swap"
+                )
+                with lock:
+                    errors[f"{label}, {phase}: {getattr(problem, 'code', type(problem).__name__)}"] += 1
+
+    clients = [threading.Thread(target=client) for _ in range(args.connections)]
+    for thread in clients:
+        thread.start()
+    time.sleep(args.seconds / 2)
+    new = work / "kent-2025.csv"
+    new.write_text(NEW_FIGURES)
+    published = time.perf_counter()
+    swap_window.append(published)
+    subprocess.run(
+        [sys.executable, "-m", "mappa_kb.cli", "ingest", str(new), "--out", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    files = [str(p) for p in paths.turtle_files("ontology")] + [str(p) for p in sorted(data.rglob("*.ttl"))]
+    subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from mappa_kb.store import build_store; "
+         "build_store(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])", str(store), *files],
+        check=True,
+    )  # fmt: skip
+    built = time.perf_counter()
+    ask = f"{root}/sparql?{urllib.parse.urlencode({'query': NEW_FIGURE_QUERY})}"
+    while b"true" not in urllib.request.urlopen(ask, timeout=30).read():
+        time.sleep(0.05)
+    served = time.perf_counter()
+    swap_window.append(served)
+    for thread in clients:
+        thread.join()
+    end_memory = memory_mb(service.pid)
+    # The old version's query workers are closed once the query time limit (30 s) has passed after the swap.
+    time.sleep(max(0.0, served + 36 - time.perf_counter()))
+    settled_memory = memory_mb(service.pid)
+    os.killpg(service.pid, 15)
+
+    total = sum(len(v) for v in latencies.values())
+    print(
+        f"{args.seconds:.0f} s, {args.connections} connections: {total / args.seconds:.0f} requests/s in all"
+    )
+    print(f"\n{'route':18s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s}")
+    for label, values in sorted(latencies.items()):
+        values.sort()
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print(
+            f"{label:18s} {len(values) / args.seconds:8.0f} {statistics.median(values) * 1000:8.1f} {p99 * 1000:8.1f}"
+        )
+    print(f"\nfailed or 5xx requests: {sum(errors.values())}")
+    for what, number in sorted(errors.items()):
+        print(f"  {what}: {number}")
+    print(
+        f"ingest + build took {built - published:.1f} s; the new figure was served {served - published:.1f} s after the ingest began"
+    )
+    print(
+        f"memory of the service: {start_memory:.0f} MB at start, {end_memory:.0f} MB at the end of the traffic "
+        f"(the old version still open), {settled_memory:.0f} MB once the old version was closed"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
