@@ -25,7 +25,7 @@ def test_no_generated_request_gets_a_server_error(built_store: Path, tmp_path: P
                 "--request-timeout", "30",
                 "--report", "junit", "--report-dir", str(tmp_path),
             ],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True, text=True, timeout=600, cwd=tmp_path,  # its cache stays out of the checkout
         )  # fmt: skip
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     generated = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
