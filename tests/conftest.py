@@ -120,7 +120,11 @@ def running_service(
         yield url
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:  # a graceful stop waits for queries still running
+            process.kill()
+            process.wait(10)
         log.close()
         output = Path(log.name).read_text(errors="replace")
         Path(log.name).unlink()

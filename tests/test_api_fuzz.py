@@ -16,7 +16,8 @@ from .conftest import running_service
 def test_no_generated_request_gets_a_server_error(built_store: Path, tmp_path: Path) -> None:
     command = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     # A service of its own, without fair-use limits: the fuzzer sends hundreds of requests a second.
-    with running_service(built_store, MAPPA_KB_RATE_LIMIT="0") as url:
+    # Generated SPARQL may be slow: a short time limit keeps the run (and the service's stop) quick.
+    with running_service(built_store, MAPPA_KB_RATE_LIMIT="0", MAPPA_KB_QUERY_TIMEOUT="3") as url:
         done = subprocess.run(
             [
                 command, "run", f"{url}/openapi.json",
