@@ -131,7 +131,8 @@ def running_service(
         # A stack trace in the log is a 500 some test provoked, whether or not it looked. One is not: a
         # query worker still starting when a short-lived test stops the service finds its parent gone.
         output = re.sub(_STOPPED_WHILE_STARTING, "", output)
-        assert "Traceback" not in output, f"the service logged an error:\n{output[-4000:]}"
+        first = output.find("Traceback")
+        assert first < 0, f"the service logged an error:\n{output[max(0, first - 300) : first + 6000]}"
 
 
 @pytest.fixture(scope="session")
