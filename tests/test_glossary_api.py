@@ -225,3 +225,14 @@ def test_glossary_rdf_agrees_with_the_store_for_every_concept(live_server: str, 
         assert Literal(str(kb.value(node, SKOS.definition)), lang="en") in set(
             graph.objects(node, SKOS.definition)
         )
+
+
+def test_a_conditional_request_never_spoils_the_kept_answer(live_server: str) -> None:
+    # The first request a service process sees for a URL may be a conditional one (an ETag from another
+    # process, which hashes the same content): its 304 must not become what later requests get.
+    url = f"{live_server}/glossary/visor/summary?format=text"
+    etag = requests.get(url, timeout=10).headers["ETag"]
+    conditional = [requests.get(url, headers={"If-None-Match": etag}, timeout=10) for _ in range(20)]
+    assert {r.status_code for r in conditional} == {304}
+    plain = [requests.get(url, timeout=10) for _ in range(20)]
+    assert {(r.status_code, r.text.startswith("ViSOR")) for r in plain} == {(200, True)}

@@ -90,7 +90,9 @@ def forget_remembered() -> None:
 def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
     """Keep a view's successful answers, by URL and Accept, until the store is replaced: the data under
     them never changes while a store is open, so a kept answer is never stale."""
-    kept: OrderedDict[tuple[str, str], Response] = OrderedDict()
+    # A snapshot (body, headers) taken before any hook runs: the Response object itself is changed
+    # later by the after-request hooks (ETag, 304) and must never be shared between requests.
+    kept: OrderedDict[tuple[str, str], tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
     size = [0]  # bytes kept
     lock = threading.Lock()
 
@@ -109,16 +111,16 @@ def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
             if found is not None:
                 kept.move_to_end(key)
         if found is not None:
-            return Response(found.get_data(), status=200, headers=found.headers)
+            return Response(found[0], status=200, headers=list(found[1]))
         response = view(*args, **kwargs)
         if response.status_code == 200 and not response.is_streamed:
-            response.add_etag()
+            body = response.get_data()
             with lock:
                 if key not in kept:
-                    kept[key] = response
-                    size[0] += response.content_length or 0
+                    kept[key] = (body, list(response.headers.items()))
+                    size[0] += len(body)
                 while size[0] > REMEMBERED_BYTES:
-                    size[0] -= kept.popitem(last=False)[1].content_length or 0
+                    size[0] -= len(kept.popitem(last=False)[1][0])
         return response
 
     return answer
