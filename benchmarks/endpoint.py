@@ -13,6 +13,7 @@ ratio to mappa-kb, plus each server's startup time and peak memory.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import socket
 import statistics
@@ -23,6 +24,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -87,12 +89,13 @@ def wait_ready(url: str, timeout: float = 120) -> float:
     raise RuntimeError(f"{url} did not start")
 
 
-def peak_memory_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """Memory of a server and all its processes: peak (VmHWM) or resident now (VmRSS)."""
     total = 0.0
     for proc in [pid, *_children(pid)]:
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1]) / 1024
         except OSError:
             pass
@@ -104,26 +107,20 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in found] + [c for p in found for c in _children(int(p))]
 
 
-def load(url: str, query: str, connections: int, seconds: float, vary: bool, graph: bool = True) -> dict:
-    """Concurrent GETs for ``seconds``; ``vary`` adds a comment so that no two requests are alike."""
+def load_urls(make_url: Callable[[int], str], connections: int, seconds: float, accept: str) -> dict:
+    """Concurrent GETs of ``make_url(n)`` (n counts up) for ``seconds``: req/s, p50 and p99 of the ones
+    that succeeded, and how many failed."""
     latencies: list[float] = []
     errors = [0]
-    stop = time.perf_counter() + seconds
     lock = threading.Lock()
+    counter = itertools.count()
+    stop = time.perf_counter() + seconds
 
-    def client(number: int) -> None:
-        sent = 0
+    def client() -> None:
         while time.perf_counter() < stop:
-            text = f"# {number}-{sent}\n{query}" if vary else query
-            sent += 1
+            request = urllib.request.Request(make_url(next(counter)), headers={"Accept": accept})
             started = time.perf_counter()
             try:
-                # The knowledge-base graph as the default graph: Virtuoso would otherwise add its own graphs.
-                params = {"query": text, **({"default-graph-uri": KB_GRAPH} if graph else {})}
-                request = urllib.request.Request(
-                    f"{url}?{urllib.parse.urlencode(params)}",
-                    headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9"},
-                )
                 urllib.request.urlopen(request, timeout=60).read()
                 with lock:
                     latencies.append(time.perf_counter() - started)
@@ -131,7 +128,7 @@ def load(url: str, query: str, connections: int, seconds: float, vary: bool, gra
                 with lock:
                     errors[0] += 1
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    threads = [threading.Thread(target=client) for _ in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -145,6 +142,20 @@ def load(url: str, query: str, connections: int, seconds: float, vary: bool, gra
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "errors": errors[0],
     }
+
+
+def load(url: str, query: str, connections: int, seconds: float, vary: bool, graph: bool = True) -> dict:
+    """Concurrent SPARQL GETs for ``seconds``; ``vary`` adds a comment so that no two requests are alike."""
+
+    def make_url(number: int) -> str:
+        text = f"# {number}\n{query}" if vary else query
+        # The knowledge-base graph as the default graph: Virtuoso would otherwise add its own graphs.
+        params = {"query": text, **({"default-graph-uri": KB_GRAPH} if graph else {})}
+        return f"{url}?{urllib.parse.urlencode(params)}"
+
+    return load_urls(
+        make_url, connections, seconds, "application/sparql-results+json, application/n-triples;q=0.9"
+    )
 
 
 def start(command: list[str], env: dict | None = None, cwd: str | None = None) -> subprocess.Popen:
@@ -237,7 +248,7 @@ def main() -> None:
             )
     print()
     for name, (_, process, _) in servers.items():
-        print(f"{name:16s} peak memory {peak_memory_mb(process.pid):8.0f} MB")
+        print(f"{name:16s} peak memory {memory_mb(process.pid):8.0f} MB")
     for name, (_, process, _) in servers.items():
         if name != "virtuoso":
             os.killpg(process.pid, 15)

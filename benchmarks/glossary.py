@@ -13,20 +13,16 @@ repeated: the same text, answered from the answer cache).
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
-import statistics
 import sys
 import tempfile
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import free_port, peak_memory_mb, start, wait_ready
+from endpoint import free_port, load_urls, memory_mb, start, wait_ready
 from validate_national import build_national_cube
 
 from mappa_kb import paths
@@ -56,39 +52,7 @@ SUMMARY_QUERY = (
 
 
 def load(make_url: Callable[[int], str], connections: int, seconds: float) -> dict:
-    """Concurrent GETs of ``make_url(n)`` for ``seconds``; latencies of the ones that succeeded."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    counter = itertools.count()
-    stop = time.perf_counter() + seconds
-
-    def client() -> None:
-        while time.perf_counter() < stop:
-            url = make_url(next(counter))
-            started = time.perf_counter()
-            try:
-                urllib.request.urlopen(
-                    urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=30
-                ).read()
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-            except OSError:
-                with lock:
-                    errors[0] += 1
-
-    threads = [threading.Thread(target=client) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    latencies.sort()
-    return {
-        "rps": len(latencies) / seconds,
-        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p99": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan"),
-        "errors": errors[0],
-    }
+    return load_urls(make_url, connections, seconds, "application/json")
 
 
 def main() -> None:
@@ -136,7 +100,7 @@ def main() -> None:
     for label, make_url in cases.items():
         row = load(make_url, args.connections, args.seconds)
         print(f"{label:22s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  {row['errors']}")
-    print(f"\nmappa-kb peak memory {peak_memory_mb(process.pid):.0f} MB")
+    print(f"\nmappa-kb peak memory {memory_mb(process.pid):.0f} MB")
     os.killpg(process.pid, 15)
 
 

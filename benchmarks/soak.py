@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import free_port, start, wait_ready
+from endpoint import free_port, memory_mb, start, wait_ready
 
 from mappa_kb import paths
 
@@ -52,24 +52,6 @@ MIX = [
     ("page", "/doc/area/durham"),
     ("page", "/"),
 ]  # fmt: skip
-
-
-def memory_mb(pid: int) -> float:
-    """Resident memory of the service and all its processes."""
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    total = 0.0
-    for process in [pid, *map(int, found), *(int(g) for c in found for g in _children(int(c)))]:
-        try:
-            for line in Path(f"/proc/{process}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
-
-
-def _children(pid: int) -> list[str]:
-    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
 
 
 def main() -> None:
@@ -97,7 +79,7 @@ def main() -> None:
     wait_ready(f"{root}/sparql")
     for _, path in MIX:  # warm up: the glossary and the first answers
         urllib.request.urlopen(root + path, timeout=30).read()
-    start_memory = memory_mb(service.pid)
+    start_memory = memory_mb(service.pid, "VmRSS")
 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -151,10 +133,10 @@ def main() -> None:
     swap_window.append(served)
     for thread in clients:
         thread.join()
-    end_memory = memory_mb(service.pid)
+    end_memory = memory_mb(service.pid, "VmRSS")
     # The old version's query workers are closed once the query time limit (30 s) has passed after the swap.
     time.sleep(max(0.0, served + 36 - time.perf_counter()))
-    settled_memory = memory_mb(service.pid)
+    settled_memory = memory_mb(service.pid, "VmRSS")
     os.killpg(service.pid, 15)
 
     total = sum(len(v) for v in latencies.values())

@@ -9,7 +9,6 @@ word prefixes, substrings, and last the definitions. A query within one edit of 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from . import queries, uris
@@ -232,12 +231,3 @@ def _add(concept: Concept, prop: str, value: str) -> None:
         values = getattr(concept, _LIST_FIELDS[prop])
         values.append(value)
         values.sort()
-
-
-def group_usage(concepts: list[Concept]) -> dict[str, list[Concept]]:
-    """Concepts by the statistic they are used in (for the pages of statistics)."""
-    found: dict[str, list[Concept]] = defaultdict(list)
-    for concept in concepts:
-        for usage in concept.usage:
-            found[usage.statistic].append(concept)
-    return found

@@ -40,9 +40,6 @@ class Resource:
     incoming: list[Property]
     more_incoming: bool
 
-    def values(self, predicate: str) -> list[Value]:
-        return next((p.values for p in self.properties if p.iri == predicate), [])
-
 
 def _is_iri(text: str) -> bool:
     return "://" in text[:12] or text.startswith(("urn:", "mailto:"))
