@@ -100,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("file", type=Path, help="the tidy CSV (.csv) or the report text")
     ingest.add_argument("--out", type=Path, help="folder to write to (default: the project's data/)")
+    ingest.add_argument(
+        "--no-build",
+        action="store_true",
+        help="only publish the Turtle; by default the store is rebuilt after publishing into data/, and a "
+        "running service swaps to it within a second",
+    )
+    ingest.add_argument(
+        "--store", type=Path, help="the store to rebuild (default: MAPPA_KB_STORE, or var/store)"
+    )
     ingest.add_argument("--area", help="report text: the MAPPA area, by name or slug (e.g. durham)")
     ingest.add_argument("--source", help="report text: a slug naming the source document")
     ingest.add_argument(
@@ -340,8 +349,26 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"removed {path} (its source no longer gives those figures)")
     if published.report and published.report.count(WARNING):
         print(report_text(published.report, published.written), file=sys.stderr)
-    if published.written and not args.out:
-        print("run `mappa-kb build` to serve the new figures")
+    if (published.written or published.removed) and not args.out:
+        if args.no_build:
+            print("run `mappa-kb build` to serve the new figures")
+        else:
+            return _rebuild_after_ingest(args.store)
+    return EXIT_OK
+
+
+def _rebuild_after_ingest(store: Path | None) -> int:
+    """Build the store from the knowledge base just published to, so a running service serves it."""
+    from .config import ConfigError, Settings
+    from .store import build_store
+
+    try:
+        settings = Settings.from_environment()
+    except ConfigError as error:
+        print(f"mappa-kb ingest: published, but the store was not rebuilt: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    path, triples, seconds = build_store(store or settings.store_path, base_uri=settings.base_uri)
+    print(f"built {path}: {triples} triples in {seconds:.1f} s; a running service swaps to it in a second")
     return EXIT_OK
 
 

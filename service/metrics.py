@@ -27,6 +27,11 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 QUERY_TIMEOUTS = Counter("mappa_kb_query_timeouts_total", "Queries stopped at the time limit")
+ANSWERED = Counter(
+    "mappa_kb_queries_answered_total",
+    "Queries answered by the store, by the copy that answered (memory or disk)",
+    ["copy"],
+)
 CACHE_HITS = Counter("mappa_kb_answer_cache_hits_total", "Queries answered from the answer cache")
 REFUSED = Counter("mappa_kb_fair_use_refusals_total", "Requests refused by the fair-use limits", ["reason"])
 TRIPLES = Gauge("mappa_kb_store_triples", "Triples in the knowledge base", multiprocess_mode="max")

@@ -8,6 +8,7 @@ service with ``mappa-kb serve --endpoint URL``. The knowledge base lives in one 
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import re
@@ -18,11 +19,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef, Variable
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS, by_name
-from .store import KB_GRAPH, StoreUnavailable, check_query, explain_syntax_error
+from .store import KB_GRAPH, RemoteUnavailable, StoreUnavailable, check_query, explain_syntax_error
 from .uris import checked_iri
 from .validate import load_store
 from .workers import Bindings, Dataset, QueryFailed, QuerySyntaxError, QueryTimeout, Result
@@ -37,25 +38,33 @@ def _client(endpoint: str, timeout: float) -> SPARQLWrapper:
 
 
 def _call(client: SPARQLWrapper, endpoint: str, timeout: float) -> bytes:
-    """Send the request; map the remote's failures to the service's errors, with what happened."""
+    """Send the request; map the remote's failures to the service's errors, with what happened.
+
+    Only a 400 is the query's fault; a server that is slow is a time-out (503), and one that refuses
+    the connection, fails or answers garbage is a bad gateway (502).
+    """
     try:
         response = client.query()
         return response.response.read()
-    except TimeoutError:
-        raise QueryTimeout(f"the SPARQL server at {endpoint} did not answer within {timeout:g} s") from None
+    except QueryBadFormed as error:  # the server could not parse it; the caller explains why
+        raise QuerySyntaxError(f"the SPARQL server at {endpoint} refused the query: {_said(error)}") from None
+    except SPARQLWrapperException as error:  # 401, 404, 414, 500
+        raise RemoteUnavailable(f"the SPARQL server at {endpoint} failed: {_said(error)}") from None
     except urllib.error.HTTPError as error:
-        detail = error.read().decode("utf-8", "replace")[:500]
-        if error.code == 400:  # the server could not parse it; the caller explains why
-            raise QuerySyntaxError(f"the SPARQL server at {endpoint} refused the query: {detail}") from None
-        raise QueryFailed(f"the SPARQL server at {endpoint} answered {error.code}: {detail}") from None
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, TimeoutError):
+        raise RemoteUnavailable(f"the SPARQL server at {endpoint} answered {error.code}") from None
+    except (TimeoutError, urllib.error.URLError) as error:
+        if isinstance(error, TimeoutError) or isinstance(error.reason, TimeoutError):
             raise QueryTimeout(
                 f"the SPARQL server at {endpoint} did not answer within {timeout:g} s"
             ) from None
-        raise StoreUnavailable(f"cannot reach the SPARQL server at {endpoint}: {error.reason}") from None
-    except SPARQLWrapperException as error:
-        raise QueryFailed(f"the SPARQL server at {endpoint} refused the query: {error}") from None
+        raise RemoteUnavailable(f"cannot reach the SPARQL server at {endpoint}: {error.reason}") from None
+    except (OSError, http.client.HTTPException) as error:  # the connection broke mid-answer
+        raise RemoteUnavailable(f"the SPARQL server at {endpoint} broke off: {error!r}") from None
+
+
+def _said(error: SPARQLWrapperException) -> str:
+    """What the server said, without SPARQLWrapper's boilerplate, kept short."""
+    return " ".join(str(error).split("Response:", 1)[-1].split())[:500]
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -117,16 +126,18 @@ class RemoteStore:
             body = _call(client, self.endpoint, self.timeout)
             triples = list(itertools.islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), self.max_rows + 1))
             data = ox.serialize(triples[: self.max_rows], format=by_name(GRAPHS, format_name).oxigraph_format)
-            return Result(data, len(triples) > self.max_rows)
+            return Result(data, len(triples) > self.max_rows, rows=min(len(triples), self.max_rows))
         client.setReturnFormat(JSON)
         answer = json.loads(_call(client, self.endpoint, self.timeout))
-        truncated = False
+        truncated, rows = False, None
         if "results" in answer:
             bindings = answer["results"]["bindings"]
             truncated = len(bindings) > self.max_rows
             answer["results"]["bindings"] = bindings[: self.max_rows]
+            rows = len(answer["results"]["bindings"])
         parsed = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
-        return Result(parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format), truncated)
+        body = parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format)
+        return Result(body, truncated, rows=rows)
 
     def ready(self) -> bool:
         try:

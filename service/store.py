@@ -26,7 +26,15 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from . import metrics, paths, uris
 from .negotiation import GRAPHS, by_name
 from .validate import load_store
-from .workers import Bindings, Dataset, QuerySyntaxError, QueryWorkers, Result
+from .workers import (
+    Bindings,
+    Dataset,
+    QuerySyntaxError,
+    QueryWorkers,
+    Result,
+    WorkerLost,
+    memory_snapshot,
+)
 
 KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
 
@@ -36,7 +44,11 @@ class QueryRefused(ValueError):
 
 
 class StoreUnavailable(RuntimeError):
-    """The store cannot answer (missing, corrupt, or unreachable)."""
+    """The store cannot answer (missing, corrupt, or unreachable): 503, not the client's fault."""
+
+
+class RemoteUnavailable(StoreUnavailable):
+    """The external SPARQL server refused the connection or failed: 502, a bad gateway."""
 
 
 class Store(Protocol):
@@ -192,6 +204,7 @@ class EmbeddedStore:
         workers: int = 4,
         base_uri: str = uris.SOURCE_BASE,
         service_allow: frozenset[str] = frozenset(),
+        memory_copy: bool = True,
     ) -> None:
         self.path = path
         # The version the link points at now: this object keeps reading it, whatever the link does next.
@@ -199,10 +212,12 @@ class EmbeddedStore:
         self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
-            self._store = ox.Store.read_only(str(self.location))
-        except OSError as error:
+            self._store: ox.Store | None = ox.Store.read_only(str(self.location))
+        except (OSError, RuntimeError) as error:  # missing, or corrupt (RocksDB says which)
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
-        self._workers = QueryWorkers(self.location, size=workers, timeout=timeout, max_rows=max_rows)
+        self._workers = QueryWorkers(
+            self.location, size=workers, timeout=timeout, max_rows=max_rows, memory_copy=memory_copy
+        )
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers = AnswerCache()
 
@@ -219,13 +234,19 @@ class EmbeddedStore:
             result = self._workers.run(text, format_name, key[2], bindings)
         except QuerySyntaxError as error:
             raise explain_syntax_error(text, f"SPARQL syntax error: {error}") from None
+        except WorkerLost as error:
+            raise StoreUnavailable(str(error)) from None
+        metrics.ANSWERED.labels(result.copy).inc()
         self._answers.put(key, result)
         return result
 
     def ready(self) -> bool:
+        store = self._store
+        if store is None:
+            return False
         try:
-            return bool(self._store.query("ASK { ?s ?p ?o }", default_graph=ox.NamedNode(self.graph)))
-        except OSError:
+            return bool(store.query("ASK { ?s ?p ?o }", default_graph=ox.NamedNode(self.graph)))
+        except (OSError, RuntimeError):
             return False
 
     def describe(self) -> str:
@@ -237,11 +258,47 @@ class EmbeddedStore:
         return self.location.name
 
     def dump(self, format_name: str, target: Path) -> None:
+        store = self._store
+        if store is None:
+            raise StoreUnavailable(f"the store version {self.version} has been closed")
         rdf_format = by_name(GRAPHS, format_name).oxigraph_format
-        self._store.dump(str(target), format=rdf_format, from_graph=ox.NamedNode(self.graph))
+        try:
+            store.dump(str(target), format=rdf_format, from_graph=ox.NamedNode(self.graph))
+        except (OSError, RuntimeError) as error:
+            raise StoreUnavailable(f"the store could not be read: {error}") from None
 
     def close(self) -> None:
+        """Stop the workers and let go of the store's files (and the memory their caches hold)."""
         self._workers.close()
+        self._store = None
+
+
+class UnavailableStore:
+    """Stands in for an embedded store that was removed or broken under the running service: every
+    read is a 503 that says why, until a good store appears at the link and is swapped in."""
+
+    version = ""
+
+    def __init__(self, reason: str, base_uri: str = uris.SOURCE_BASE) -> None:
+        self.reason = reason
+        self.graph = uris.rebase(KB_GRAPH, base_uri)
+
+    def run(
+        self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
+    ) -> Result:
+        raise StoreUnavailable(self.reason)
+
+    def ready(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return self.reason
+
+    def dump(self, format_name: str, target: Path) -> None:
+        raise StoreUnavailable(self.reason)
+
+    def close(self) -> None:
+        pass
 
 
 def check_store(path: Path) -> None:
@@ -249,7 +306,7 @@ def check_store(path: Path) -> None:
     try:
         store = ox.Store.read_only(str(path))
         store.query("ASK { ?s ?p ?o }")
-    except OSError as error:
+    except (OSError, RuntimeError) as error:  # missing, or corrupt
         raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
 
 
@@ -280,7 +337,11 @@ def build_store(
     disk.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in memory)
     disk.flush()
     triples = len(disk)
+    # The snapshot query workers load their in-memory copies from: N-Quads parse fastest.
+    snapshot = memory_snapshot(staging)
+    disk.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
     del disk
+    snapshot.rename(memory_snapshot(version))
     staging.rename(version)
     _point_at(target, version)
     _prune(versions, keep=version)
@@ -301,3 +362,4 @@ def _prune(versions: Path, keep: Path) -> None:
     for old in built[:-KEEP_VERSIONS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
+            memory_snapshot(old).unlink(missing_ok=True)

@@ -25,12 +25,21 @@ def test_the_example_file_is_valid_and_the_environment_wins(tmp_path: Path) -> N
     assert settings.max_rows == 70 and settings.endpoint == "http://127.0.0.1:8890/sparql"
 
 
+def test_switches_read_as_words_either_way() -> None:
+    assert Settings.from_environment({}).memory_copy is True
+    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY": "off"}).memory_copy is False
+    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY": " True "}).memory_copy is True
+    with pytest.raises(ConfigError, match="MAPPA_KB_MEMORY_COPY: 'maybe' is not a switch"):
+        Settings.from_environment({"MAPPA_KB_MEMORY_COPY": "maybe"})
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [
         ("max_rowz = 5\n", "unknown setting(s) max_rowz"),
         ("max_rows = \n", "not valid TOML"),
         ('endpoint = "ftp://x"\n', "MAPPA_KB_ENDPOINT: 'ftp://x' is not an http(s) URL"),
+        ("memory_copy = 3\n", "MAPPA_KB_MEMORY_COPY: '3' is not a switch"),
     ],
 )
 def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, content: str, says: str) -> None:

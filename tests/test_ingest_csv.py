@@ -10,6 +10,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -343,3 +344,31 @@ def test_pages_show_where_sources_disagree_and_the_other_figures(tmp_path: Path,
         assert "violent offenders referred" in other and "Levels 2 and 3" in other, other[
             other.find("Other figures") :
         ][:600]
+
+
+def test_an_ingest_into_the_knowledge_base_rebuilds_the_store(
+    tmp_path: Path, kb_root: Path, monkeypatch
+) -> None:
+    relocated = tmp_path / "kb"  # the checkout's ontology, data and shapes, where the test may publish
+    for folder in paths.KB_FOLDERS:
+        shutil.copytree(kb_root / folder, relocated / folder)
+    monkeypatch.setattr(paths, "kb_root", lambda: relocated)
+    new = tmp_path / "kent-2025.csv"
+    new.write_text(csv_text(f"Kent,2025-03-31,2025-03-31,eligible_snapshot,total,1,1777,{SOURCE},"))
+    ask = (
+        "ASK { ?o <http://purl.org/linked-data/sdmx/2009/measure#obsValue> 1777 ; "
+        "<http://purl.org/linked-data/sdmx/2009/dimension#refArea> <https://w3id.org/mappa-kb/id/area/kent> }"
+    )
+
+    assert main(["ingest", str(new), "--no-build", "--store", str(tmp_path / "kept")]) == 0
+    assert not (tmp_path / "kept").exists()
+    store = tmp_path / "store"
+    assert main(["build", "--store", str(store)]) == 0
+    before = store.resolve()
+    assert ox.Store.read_only(str(before)).query(ask, use_default_graph_as_union=True)
+    new.write_text(csv_text(f"Kent,2025-03-31,2025-03-31,eligible_snapshot,total,1,1778,{SOURCE},"))
+    assert main(["ingest", str(new), "--store", str(store)]) == 0
+    after = store.resolve()
+    assert after != before  # a new version, which a running service swaps to
+    assert not ox.Store.read_only(str(after)).query(ask, use_default_graph_as_union=True)
+    assert ox.Store.read_only(str(after)).query(ask.replace("1777", "1778"), use_default_graph_as_union=True)

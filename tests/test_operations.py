@@ -50,19 +50,38 @@ def test_metrics_count_requests_across_the_service_processes(live_server: str) -
     assert "mappa_kb_store_version_info{" in after and "mappa_kb_query_timeouts_total" in after
 
 
+def test_metrics_say_which_copy_of_the_store_answered(live_server: str) -> None:
+    def answered(copy: str) -> float:
+        return _metric(
+            requests.get(f"{live_server}/metrics", timeout=10).text,
+            "mappa_kb_queries_answered_total",
+            copy=copy,
+        )
+
+    before = answered("memory") + answered("disk")
+    for number in range(6):  # new texts: answered by the store, not the answer cache
+        query = f"# {number} {time.monotonic_ns()}\nASK {{ ?s ?p ?o }}"
+        assert requests.get(f"{live_server}/sparql", params={"query": query}, timeout=10).status_code == 200
+    assert answered("memory") + answered("disk") - before == 6
+
+
 def test_every_request_is_one_json_log_line(built_store: Path) -> None:
-    with running_service(built_store) as url:
+    with running_service(built_store, MAPPA_KB_MAX_ROWS="2") as url:
         log = running_service.log
-        requests.get(f"{url}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"}, timeout=10)
+        for limit in (1, 3):  # one answer whole, one cut at the two-row limit
+            query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {limit}"
+            requests.get(f"{url}/sparql", params={"query": query}, timeout=10)
         requests.get(f"{url}/glossary/search", params={"q": "sopo"}, timeout=10)
         requests.get(f"{url}/no/such/page", timeout=10)
         time.sleep(0.5)
         lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith('{"time"')]
     by_route = {line["route"]: line for line in lines}
-    sparql = by_route["/sparql"]
-    assert sparql["status"] == 200 and sparql["client"] == "127.0.0.1" and len(sparql["query"]) == 12
-    assert sparql["ms"] > 0 and sparql["bytes"] > 0
-    assert by_route["/glossary/search"]["query"] is None
+    whole, cut = [line for line in lines if line["route"] == "/sparql"]
+    assert whole["status"] == 200 and whole["client"] == "127.0.0.1" and len(whole["query"]) == 12
+    assert whole["ms"] > 0 and whole["bytes"] > 0
+    assert (whole["rows"], whole["truncated"]) == (1, None)
+    assert (cut["rows"], cut["truncated"]) == (2, True) and cut["query"] != whole["query"]
+    assert by_route["/glossary/search"]["query"] is None and by_route["/glossary/search"]["rows"] is None
     assert by_route["(no route)"]["status"] == 404
 
 

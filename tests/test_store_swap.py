@@ -4,14 +4,17 @@ runs; every process swaps to it within seconds, no request fails across the swap
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
 from mappa_kb import paths
 from mappa_kb.store import build_store, versions_folder
+from mappa_kb.workers import memory_snapshot
 
 from .conftest import running_service
 
@@ -71,11 +74,67 @@ def test_a_rebuilt_store_is_served_without_a_restart_and_no_request_fails(tmp_pa
         found = requests.get(f"{url}/glossary/search", params={"q": "swap test"}, timeout=10).json()
         assert found["results"][0]["id"] == "swap-test"  # the glossary followed the data
         assert requests.get(f"{url}/glossary", timeout=10).headers["ETag"] != old_etag
-    assert len(list(versions_folder(store).iterdir())) == 2
+    assert len([p for p in versions_folder(store).iterdir() if p.is_dir()]) == 2
 
 
-def test_only_the_newest_versions_are_kept(tmp_path: Path) -> None:
+def test_only_the_newest_versions_are_kept_with_their_snapshots(tmp_path: Path) -> None:
     for _ in range(5):
         store, _, _ = build_store(tmp_path / "store")
-    assert len(list(versions_folder(store).iterdir())) == 3
+    kept = sorted(p for p in versions_folder(store).iterdir() if p.is_dir())
+    snapshots = sorted(versions_folder(store).glob("*.nq"))
+    assert len(kept) == 3 and snapshots == [memory_snapshot(version) for version in kept]
+    assert len(list(versions_folder(store).iterdir())) == 6
     assert store.resolve().parent == versions_folder(store)
+
+
+def _wait_for(check: Callable[[], bool], seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def _sparql(url: str) -> requests.Response:
+    # A new text each time, so that no kept answer hides what the store does now.
+    query = f"# {time.monotonic_ns()}\n{COUNT['query']}"
+    return requests.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
+
+
+def _out_of_service_then_mended(url: str, store: Path, says: str) -> None:
+    """The service answers 503s that say ``says`` (and is alive, not ready), then serves a new build."""
+
+    def every_process_says_so() -> bool:  # several answers: every service process has noticed
+        return all(a.status_code == 503 and says in a.text for a in [_sparql(url) for _ in range(6)])
+
+    assert _wait_for(every_process_says_so), "the broken store was never noticed"
+    assert _sparql(url).headers["Retry-After"]
+    assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 503
+    assert requests.get(f"{url}/healthz/live", timeout=10).status_code == 200
+    page = requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 503 and says in page.text
+    _, triples, _ = build_store(store)
+    assert _wait_for(lambda: all(_sparql(url).status_code == 200 for _ in range(6))), "no recovery"
+    assert int(_sparql(url).text.split()[1]) == triples
+    assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 200
+    assert requests.get(f"{url}/doc/area/durham", timeout=10).status_code == 200
+
+
+def test_a_store_removed_underneath_gives_503s_until_a_new_one_is_built(tmp_path: Path) -> None:
+    store, triples, _ = build_store(tmp_path / "store")
+    with running_service(store, MAPPA_KB_RATE_LIMIT="0", MAPPA_KB_QUERY_TIMEOUT="5") as url:
+        assert int(_sparql(url).text.split()[1]) == triples
+        store.unlink()
+        shutil.rmtree(versions_folder(store))
+        _out_of_service_then_mended(url, store, "has been removed")
+
+
+def test_a_store_corrupted_underneath_gives_503s_until_a_good_one_appears(tmp_path: Path) -> None:
+    store, triples, _ = build_store(tmp_path / "store")
+    with running_service(store, MAPPA_KB_RATE_LIMIT="0", MAPPA_KB_QUERY_TIMEOUT="5") as url:
+        assert int(_sparql(url).text.split()[1]) == triples
+        for file in store.resolve().iterdir():  # every file overwritten in place with garbage
+            if file.is_file():
+                file.write_bytes(b"\x00garbage" * (1 + file.stat().st_size // 8))
+        _out_of_service_then_mended(url, store, "broken")

@@ -41,9 +41,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     elif store is None:
 
         def open_store() -> Store:
-            return EmbeddedStore(settings.store_path, workers=settings.query_workers, **limits)
+            return EmbeddedStore(
+                settings.store_path,
+                workers=settings.query_workers,
+                memory_copy=settings.memory_copy,
+                **limits,
+            )
 
-        store = open_store()
+        store = store_watch.open_or_stand_in(open_store, settings.base_uri)
+        app.extensions["mappa_store"] = store
         store_watch.install(app, open_store, responses.forget_remembered)
     app.extensions["mappa_store"] = store
     for module in (health, operations, sparql, glossary, skosmos, linked_data, pages, publication):

@@ -69,7 +69,9 @@ def install(app: Flask) -> None:
                     "bytes": response.calculate_content_length(),
                     "client": request.remote_addr,
                     "query": _query_hash(),
-                    "truncated": response.headers.get("MAPPA-Results-Truncated") == "true" or None,
+                    "rows": g.get("mappa_rows"),
+                    "truncated": response.headers.get("MAPPA-Results-Truncated", "").startswith("true")
+                    or None,
                 },
                 separators=(",", ":"),
             )

@@ -1,7 +1,14 @@
-"""New figures without a restart. ``mappa-kb build`` points the store's link at a new version; each
-service process notices within a second, opens the new version (and reads its glossary) beside the old
-one, then swaps it in. A request reads one store from start to end, so requests in flight finish on the
-old version, which is closed once they are surely done (after the query time limit)."""
+"""New figures without a restart, and a store broken underneath survived.
+
+``mappa-kb build`` points the store's link at a new version; each service process notices within a
+second, opens the new version (and reads its glossary) beside the old one, then swaps it in. A request
+reads one store from start to end, so requests in flight finish on the old version, which is closed
+once they are surely done (after the query time limit).
+
+The version being served is checked too: if its folder is removed, or it no longer opens (corrupt),
+the process puts an ``UnavailableStore`` in its place, so that every read is a 503 saying why and
+``/healthz/ready`` fails, and it swaps a good store in as soon as one appears at the link.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,16 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask, current_app, g
 
 from .. import metrics
 from ..glossary import load_glossary
-from ..store import Store
+from ..store import Store, StoreUnavailable, UnavailableStore, check_store
 
 POLL_SECONDS = 1.0
+CHECK_EVERY = 5  # polls between full checks (opening the served version afresh) of the served version
 LOG = logging.getLogger("mappa_kb.requests")
 
 
@@ -29,32 +38,86 @@ def current_store() -> Store:
     return g.mappa_store
 
 
+def open_or_stand_in(open_store: Callable[[], Store], base_uri: str) -> Store:
+    """The store, or (if it cannot be opened) a stand-in that answers 503 until a good one appears."""
+    try:
+        return open_store()
+    except StoreUnavailable as problem:
+        LOG.error(json.dumps({"error": f"{problem}; answering 503 until a good store is built"}))
+        return UnavailableStore(f"{problem}; a new store is being waited for", base_uri)
+
+
+def _opens(path: str) -> bool:
+    try:
+        check_store(Path(path))
+    except StoreUnavailable:
+        return False
+    return True
+
+
 def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], None]) -> None:
     """Watch the embedded store's link; ``forget`` drops every answer kept for the old version."""
     settings = app.config["MAPPA_SETTINGS"]
 
-    def swap_when_rebuilt() -> None:
-        serving = os.path.realpath(settings.store_path)
-        while True:
-            time.sleep(POLL_SECONDS)
-            now = os.path.realpath(settings.store_path)
-            if now == serving or not os.path.isdir(now):
-                continue  # unchanged, or removed: keep serving what is open (healthz says if it fails)
-            try:
-                fresh = open_store()
-                glossary = load_glossary(fresh, settings.base_uri)
-            except Exception as problem:  # a broken new version: keep the old one, try again later
-                LOG.warning(json.dumps({"warning": f"the new store at {now} cannot be served: {problem}"}))
-                time.sleep(5 * POLL_SECONDS)
-                continue
-            old = app.extensions["mappa_store"]
-            app.extensions["mappa_store"] = fresh
+    def swap(fresh: Store, glossary: object) -> None:
+        old = app.extensions["mappa_store"]
+        app.extensions["mappa_store"] = fresh
+        if glossary is not None:
             app.extensions["mappa_glossary"] = glossary
-            forget()
-            serving = now
-            metrics.STORE_VERSION.labels(getattr(old, "version", "")).set(0)
-            metrics.STORE_VERSION.labels(getattr(fresh, "version", "")).set(1)
-            LOG.info(json.dumps({"event": "store swapped", "version": getattr(fresh, "version", None)}))
-            threading.Timer(settings.query_timeout + 5, old.close).start()
+        forget()
+        metrics.STORE_VERSION.labels(getattr(old, "version", "")).set(0)
+        metrics.STORE_VERSION.labels(getattr(fresh, "version", "")).set(1)
+        threading.Timer(settings.query_timeout + 5, old.close).start()
 
-    threading.Thread(target=swap_when_rebuilt, name="store-watch", daemon=True).start()
+    def served_problem(serving: str, polls: int) -> str | None:
+        """Why the version being served can no longer be served, or None if it is fine."""
+        if not os.path.isdir(serving):
+            return f"the store being served ({serving}) has been removed"
+        if polls % CHECK_EVERY == 0:
+            try:
+                check_store(Path(serving))
+            except StoreUnavailable as problem:
+                return f"the store being served is broken: {problem}"
+        return None
+
+    def try_to_serve(now: str) -> bool:
+        """Open the version at ``now`` and swap it in; False (and the old one kept) if it is broken."""
+        fresh = None
+        try:
+            fresh = open_store()
+            glossary = load_glossary(fresh, settings.base_uri)
+        except Exception as problem:  # a broken new version: keep what is served, try later
+            if fresh is not None:
+                fresh.close()
+            LOG.warning(json.dumps({"warning": f"the store at {now} cannot be served: {problem}"}))
+            return False
+        swap(fresh, glossary)
+        LOG.info(json.dumps({"event": "store swapped", "version": getattr(fresh, "version", None)}))
+        return True
+
+    def watch() -> None:
+        serving = os.path.realpath(settings.store_path)
+        broken = isinstance(app.extensions["mappa_store"], UnavailableStore)
+        for polls in range(1, 2**62):
+            time.sleep(POLL_SECONDS)
+            try:
+                serving, broken = look(serving, broken, polls)
+            except Exception as problem:  # never stop watching: the next poll tries again
+                LOG.error(json.dumps({"error": f"watching the store failed: {problem!r}"}))
+
+    def look(serving: str, broken: bool, polls: int) -> tuple[str, bool]:
+        """One poll: swap in a new (or mended) version, or stand in for a broken one."""
+        now = os.path.realpath(settings.store_path)
+        # A new version, or the broken one mended in place (checked first: opening costs workers).
+        if os.path.isdir(now) and (now != serving or (broken and _opens(now))):
+            if try_to_serve(now):
+                return now, False
+            time.sleep(5 * POLL_SECONDS)
+        problem = None if broken else served_problem(serving, polls)
+        if problem:
+            LOG.error(json.dumps({"error": f"{problem}; answering 503 until a good store is built"}))
+            swap(UnavailableStore(f"{problem}; a new store is being waited for", settings.base_uri), None)
+            return serving, True
+        return serving, broken
+
+    threading.Thread(target=watch, name="store-watch", daemon=True).start()
