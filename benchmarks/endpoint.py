@@ -92,7 +92,7 @@ def wait_ready(url: str, timeout: float = 120) -> float:
 def memory_mb(pid: int, field: str = "VmHWM") -> float:
     """Memory of a server and all its processes: peak (VmHWM) or resident now (VmRSS)."""
     total = 0.0
-    for proc in [pid, *_children(pid)]:
+    for proc in [pid, *children(pid)]:
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
                 if line.startswith(field + ":"):
@@ -102,9 +102,13 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
     return total
 
 
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in found] + [c for p in found for c in _children(int(p))]
+def children(pid: int, recursive: bool = True) -> list[int]:
+    """The processes ``pid`` started (and, if ``recursive``, the ones they started)."""
+    found = [
+        int(p)
+        for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
+    return found + [c for p in found for c in children(p)] if recursive else found
 
 
 def load_urls(make_url: Callable[[int], str], connections: int, seconds: float, accept: str) -> dict:

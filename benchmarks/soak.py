@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import free_port, memory_mb, start, wait_ready
+from endpoint import children, free_port, start, wait_ready
 
 from mappa_kb import paths
 
@@ -45,6 +45,9 @@ P = "PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/> PREFIX sdmxm: <http://p
 MIX = [
     ("sparql lookup", "/sparql?" + urllib.parse.urlencode({"query": P + "SELECT ?v WHERE { <https://w3id.org/mappa-kb/id/observation/durham/2010-11/eligible-snapshot/level-all/category-all> sdmxm:obsValue ?v }"})),
     ("sparql aggregate", "/sparql?" + urllib.parse.urlencode({"query": P + "SELECT ?s (SUM(?v) AS ?t) WHERE { ?o mcube:statistic ?s ; sdmxm:obsValue ?v } GROUP BY ?s"})),
+    # A new text each time ({n} is the request's number): answered by the store, never the answer cache.
+    ("sparql new lookup", "/sparql?query=" + urllib.parse.quote("# {n}\n" + P + "SELECT ?v WHERE { <https://w3id.org/mappa-kb/id/observation/durham/2010-11/eligible-snapshot/level-all/category-all> sdmxm:obsValue ?v }").replace("%7Bn%7D", "{n}")),
+    ("sparql new aggregate", "/sparql?query=" + urllib.parse.quote("# {n}\n" + P + "SELECT ?s (SUM(?v) AS ?t) WHERE { ?o mcube:statistic ?s ; sdmxm:obsValue ?v } GROUP BY ?s").replace("%7Bn%7D", "{n}")),
     ("glossary search", "/glossary/search?q=sopo"),
     ("glossary search", "/glossary/search?q=lay%20adviser"),
     ("glossary summary", "/glossary/shpo/summary"),
@@ -52,6 +55,35 @@ MIX = [
     ("page", "/doc/area/durham"),
     ("page", "/"),
 ]  # fmt: skip
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages (libraries, copy-on-write) split between the processes."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def memory_by_role(pid: int) -> dict[str, float]:
+    """PSS in MB of the gunicorn master, the service processes, and their query workers (with the
+    multiprocessing resource trackers), and the total."""
+    services = children(pid, recursive=False)
+    workers = [child for service in services for child in children(service, recursive=False)]
+    roles = {
+        "master": _pss_mb(pid),
+        "service processes": sum(map(_pss_mb, services)),
+        "query workers": sum(map(_pss_mb, workers)),
+    }
+    return {**roles, "total": sum(roles.values())}
+
+
+def _memory_line(label: str, memory: dict[str, float]) -> str:
+    parts = ", ".join(f"{role} {mb:.0f}" for role, mb in memory.items() if role != "total")
+    return f"  {label:44s} {memory['total']:6.0f} MB  ({parts})"
 
 
 def main() -> None:
@@ -78,8 +110,16 @@ def main() -> None:
     root = f"http://127.0.0.1:{port}"
     wait_ready(f"{root}/sparql")
     for _, path in MIX:  # warm up: the glossary and the first answers
-        urllib.request.urlopen(root + path, timeout=30).read()
-    start_memory = memory_mb(service.pid, "VmRSS")
+        urllib.request.urlopen(root + path.replace("{n}", "0"), timeout=30).read()
+    start_memory = memory_by_role(service.pid)
+    samples: list[tuple[float, float]] = []
+
+    def sample_memory() -> None:  # every 5 s until the old version has surely been closed
+        while not finished.is_set():
+            samples.append((time.perf_counter() - began, memory_by_role(service.pid)["total"]))
+            finished.wait(5)
+
+    finished = threading.Event()
 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -87,14 +127,16 @@ def main() -> None:
     counter = itertools.count()
     began = time.perf_counter()
     stop = began + args.seconds
+    threading.Thread(target=sample_memory, daemon=True).start()
     swap_window: list[float] = []
 
     def client() -> None:
         while time.perf_counter() < stop:
-            label, path = MIX[next(counter) % len(MIX)]
+            number = next(counter)
+            label, path = MIX[number % len(MIX)]
             started = time.perf_counter()
             try:
-                urllib.request.urlopen(root + path, timeout=60).read()
+                urllib.request.urlopen(root + path.replace("{n}", str(number)), timeout=60).read()
                 with lock:
                     latencies[label].append(time.perf_counter() - started)
             except (urllib.error.URLError, OSError) as problem:
@@ -133,10 +175,11 @@ def main() -> None:
     swap_window.append(served)
     for thread in clients:
         thread.join()
-    end_memory = memory_mb(service.pid, "VmRSS")
+    end_memory = memory_by_role(service.pid)
     # The old version's query workers are closed once the query time limit (30 s) has passed after the swap.
     time.sleep(max(0.0, served + 36 - time.perf_counter()))
-    settled_memory = memory_mb(service.pid, "VmRSS")
+    settled_memory = memory_by_role(service.pid)
+    finished.set()
     os.killpg(service.pid, 15)
 
     total = sum(len(v) for v in latencies.values())
@@ -156,10 +199,11 @@ def main() -> None:
     print(
         f"ingest + build took {built - published:.1f} s; the new figure was served {served - published:.1f} s after the ingest began"
     )
-    print(
-        f"memory of the service: {start_memory:.0f} MB at start, {end_memory:.0f} MB at the end of the traffic "
-        f"(the old version still open), {settled_memory:.0f} MB once the old version was closed"
-    )
+    print("memory of the service (PSS):")
+    print(_memory_line("at start (after a warm-up request of each kind)", start_memory))
+    print(_memory_line("at the end of the traffic (old version open)", end_memory))
+    print(_memory_line("once the old version was closed", settled_memory))
+    print("  every 5 s: " + ", ".join(f"{t:.0f} s {mb:.0f}" for t, mb in samples))
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -30,8 +30,8 @@ class Settings:
     # Worker processes that run queries; a runaway query holds one of them, never the others.
     query_workers: int = 4
     # Each query worker answers from an in-memory copy of the store once loaded (3-5x faster on joins
-    # and aggregates; about 400 bytes a triple per worker). Off: every answer comes from disk.
-    memory_copy: bool = True
+    # and aggregates), if the copy fits in this many MB (about 400 bytes a triple); 0: always from disk.
+    memory_copy_mb: int = 1024
     # An external SPARQL 1.1 server to serve from instead of the embedded store (None: embedded).
     endpoint: str | None = None
     # SPARQL endpoints a query may call with SERVICE; none by default: the server fetches nothing.
@@ -62,7 +62,7 @@ class Settings:
             query_timeout=_number(environ, "MAPPA_KB_QUERY_TIMEOUT", cls.query_timeout, float, 0.1, 3600),
             max_rows=_number(environ, "MAPPA_KB_MAX_ROWS", cls.max_rows, int, 1, 10_000_000),
             query_workers=_number(environ, "MAPPA_KB_QUERY_WORKERS", cls.query_workers, int, 1, 64),
-            memory_copy=_switch(environ, "MAPPA_KB_MEMORY_COPY", cls.memory_copy),
+            memory_copy_mb=_number(environ, "MAPPA_KB_MEMORY_COPY_MB", cls.memory_copy_mb, int, 0, 1_000_000),
             endpoint=_endpoint(environ.get("MAPPA_KB_ENDPOINT", "").strip() or None, "MAPPA_KB_ENDPOINT"),
             service_allow=frozenset(
                 _endpoint(url, "MAPPA_KB_SERVICE_ALLOW")
@@ -98,17 +98,6 @@ def _number(environ: Mapping[str, str], name: str, default, kind, low, high):
     return value
 
 
-def _switch(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name}: {raw!r} is not a switch; use true or false")
-
-
 # Keys of the configuration file and the environment variables they stand for.
 FILE_KEYS = {
     "base_uri": "MAPPA_KB_BASE_URI",
@@ -116,7 +105,7 @@ FILE_KEYS = {
     "query_timeout": "MAPPA_KB_QUERY_TIMEOUT",
     "max_rows": "MAPPA_KB_MAX_ROWS",
     "query_workers": "MAPPA_KB_QUERY_WORKERS",
-    "memory_copy": "MAPPA_KB_MEMORY_COPY",
+    "memory_copy_mb": "MAPPA_KB_MEMORY_COPY_MB",
     "endpoint": "MAPPA_KB_ENDPOINT",
     "service_allow": "MAPPA_KB_SERVICE_ALLOW",
     "rate_limit": "MAPPA_KB_RATE_LIMIT",

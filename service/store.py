@@ -204,7 +204,7 @@ class EmbeddedStore:
         workers: int = 4,
         base_uri: str = uris.SOURCE_BASE,
         service_allow: frozenset[str] = frozenset(),
-        memory_copy: bool = True,
+        memory_copy_mb: int = 1024,
     ) -> None:
         self.path = path
         # The version the link points at now: this object keeps reading it, whatever the link does next.
@@ -216,7 +216,7 @@ class EmbeddedStore:
         except (OSError, RuntimeError) as error:  # missing, or corrupt (RocksDB says which)
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
         self._workers = QueryWorkers(
-            self.location, size=workers, timeout=timeout, max_rows=max_rows, memory_copy=memory_copy
+            self.location, size=workers, timeout=timeout, max_rows=max_rows, memory_copy_mb=memory_copy_mb
         )
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers = AnswerCache()

@@ -9,7 +9,7 @@ Oxigraph answers joins and aggregates three to five times faster from memory tha
 worker also loads an in-memory copy of the store from the N-Quads snapshot written beside it at build
 time. It loads in the background (the parser runs without the GIL) while the worker answers from disk,
 and every query after the load is answered from memory. The cost is memory: about 400 bytes a triple
-for each worker.
+for each worker, so a copy is made only when it fits the budget a deployment sets.
 """
 
 from __future__ import annotations
@@ -127,6 +127,25 @@ def memory_snapshot(location: Path) -> Path:
     return location.with_name(location.name + ".nq")
 
 
+COPY_BYTES_PER_SNAPSHOT_BYTE = 1.7  # measured: a 141 MB snapshot (565,000 quads) takes ~240 MB loaded
+
+
+def copy_fits(location: Path, budget_mb: int) -> bool:
+    """Whether the in-memory copy of the store at ``location`` would fit ``budget_mb`` (said if not)."""
+    snapshot = memory_snapshot(location)
+    if budget_mb <= 0 or not snapshot.exists():
+        return False
+    needed = snapshot.stat().st_size * COPY_BYTES_PER_SNAPSHOT_BYTE / 2**20
+    if needed > budget_mb:
+        print(
+            f"mappa-kb: queries are answered from disk: a copy of the store in memory would take about "
+            f"{needed:.0f} MB a query worker, over MAPPA_KB_MEMORY_COPY_MB={budget_mb}",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
 def _load_copy(snapshot: Path, stores: dict[str, ox.Store]) -> None:
     """Load the in-memory copy; until it is whole (or if it cannot be read) the disk store answers."""
     try:
@@ -143,27 +162,33 @@ def _worker_main(connection: Connection, store_path: str, memory_copy: bool) -> 
         stores = {"disk": ox.Store.read_only(store_path)}
     except (OSError, RuntimeError) as error:  # removed or corrupt under the service: say so to every query
         stores, unreadable = {}, str(error)
-    snapshot = memory_snapshot(Path(store_path))
-    if stores and memory_copy and snapshot.exists():
+    if stores and memory_copy:
+        snapshot = memory_snapshot(Path(store_path))
         threading.Thread(target=_load_copy, args=(snapshot, stores), daemon=True).start()
     while True:
         try:
-            text, format_name, max_rows, dataset, bindings = connection.recv()
-        except EOFError:
+            request = connection.recv()
+        except EOFError:  # the service closed the pool, or ended
             return
-        if not stores:
-            connection.send(("unavailable", unreadable))
-            continue
-        copy = "memory" if "memory" in stores else "disk"
+        reply = _reply(stores, request) if stores else ("unavailable", unreadable)
         try:
-            result = answer(stores[copy], text, format_name, max_rows, dataset, bindings)
-            connection.send(("ok", dataclasses.replace(result, copy=copy)))
-        except SyntaxError as error:
-            connection.send(("syntax", str(error)))
-        except OSError as error:  # the store's files: removed, unreadable or corrupt
-            connection.send(("unavailable", str(error)))
-        except Exception as error:  # the process boundary: any failure is the query's, not the worker's
-            connection.send(("error", str(error)))
+            connection.send(reply)
+        except OSError:  # the service ended while this query ran: nobody is waiting
+            return
+
+
+def _reply(stores: dict[str, ox.Store], request: tuple) -> tuple[str, object]:
+    text, format_name, max_rows, dataset, bindings = request
+    copy = "memory" if "memory" in stores else "disk"
+    try:
+        result = answer(stores[copy], text, format_name, max_rows, dataset, bindings)
+    except SyntaxError as error:
+        return ("syntax", str(error))
+    except OSError as error:  # the store's files: removed or unreadable
+        return ("unavailable", str(error))
+    except Exception as error:  # the process boundary: any failure is the query's, not the worker's
+        return ("error", str(error))
+    return ("ok", dataclasses.replace(result, copy=copy))
 
 
 class _Worker:
@@ -182,7 +207,8 @@ class _Worker:
 
 
 class QueryWorkers:
-    """A pool of worker processes over one on-disk store (and, with ``memory_copy``, copies of it)."""
+    """A pool of worker processes over one on-disk store (and copies of it in memory, if they fit
+    ``memory_copy_mb`` each)."""
 
     def __init__(
         self,
@@ -190,16 +216,27 @@ class QueryWorkers:
         size: int = 4,
         timeout: float = 30.0,
         max_rows: int = 10000,
-        memory_copy: bool = True,
+        memory_copy_mb: int = 1024,
     ) -> None:
         self.store_path, self.timeout, self.max_rows = store_path, timeout, max_rows
-        self.memory_copy = memory_copy
+        self.memory_copy = copy_fits(store_path, memory_copy_mb)
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()  # idle and busy: close() stops every one
+        self._closed = False
         for _ in range(size):
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        return _Worker(self.store_path, self.memory_copy)
+        worker = _Worker(self.store_path, self.memory_copy)
+        self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.stop()
+        self._all.discard(worker)
+        if self._closed:  # a query that outlived close(): no new worker for a pool that is gone
+            raise WorkerLost("the store version was closed while the query ran; ask again")
+        return self._start()
 
     def run(self, text: str, format_name: str, dataset: Dataset, bindings: Bindings = ()) -> Result:
         """Answer within the time limit, or raise QueryTimeout (the query is stopped)."""
@@ -210,17 +247,16 @@ class QueryWorkers:
         try:
             worker.connection.send((text, format_name, self.max_rows, dataset, bindings))
             if not worker.connection.poll(self.timeout):
-                worker.stop()
-                worker = self._start()
+                worker = self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s limit and was stopped")
             status, payload = worker.connection.recv()
         except (EOFError, OSError):
-            # It died: the query used too much memory, or the store cannot be opened any more.
-            worker.stop()
-            worker = self._start()
+            # It died: the query used too much memory, or the pool was closed under it.
+            worker = self._replace(worker)
             raise WorkerLost("the query worker stopped unexpectedly; the query was not answered") from None
         finally:
-            self._idle.put(worker)
+            if not self._closed:
+                self._idle.put(worker)
         if status == "syntax":
             raise QuerySyntaxError(payload)
         if status == "unavailable":
@@ -230,5 +266,8 @@ class QueryWorkers:
         return payload
 
     def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get_nowait().stop()
+        """Stop every worker, busy ones too (their queries get WorkerLost)."""
+        self._closed = True
+        for worker in list(self._all):
+            worker.stop()
+        self._all.clear()

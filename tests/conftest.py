@@ -133,6 +133,9 @@ def running_service(
         output = re.sub(_STOPPED_WHILE_STARTING, "", output)
         first = output.find("Traceback")
         assert first < 0, f"the service logged an error:\n{output[max(0, first - 300) : first + 6000]}"
+        # A service process that dies of a signal (it once did at every stop: RocksDB at exit) is a fault.
+        crashed = re.search(r"Worker \(pid:\d+\) was sent SIG\w+", output)
+        assert not crashed, f"a service process crashed: {crashed.group(0)}"
 
 
 @pytest.fixture(scope="session")

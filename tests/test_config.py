@@ -25,12 +25,11 @@ def test_the_example_file_is_valid_and_the_environment_wins(tmp_path: Path) -> N
     assert settings.max_rows == 70 and settings.endpoint == "http://127.0.0.1:8890/sparql"
 
 
-def test_switches_read_as_words_either_way() -> None:
-    assert Settings.from_environment({}).memory_copy is True
-    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY": "off"}).memory_copy is False
-    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY": " True "}).memory_copy is True
-    with pytest.raises(ConfigError, match="MAPPA_KB_MEMORY_COPY: 'maybe' is not a switch"):
-        Settings.from_environment({"MAPPA_KB_MEMORY_COPY": "maybe"})
+def test_the_memory_copy_budget_is_a_whole_number_of_megabytes() -> None:
+    assert Settings.from_environment({}).memory_copy_mb == 1024
+    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "0"}).memory_copy_mb == 0
+    with pytest.raises(ConfigError, match="MAPPA_KB_MEMORY_COPY_MB: 'lots' is not a whole number"):
+        Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "lots"})
 
 
 @pytest.mark.parametrize(
@@ -39,7 +38,7 @@ def test_switches_read_as_words_either_way() -> None:
         ("max_rowz = 5\n", "unknown setting(s) max_rowz"),
         ("max_rows = \n", "not valid TOML"),
         ('endpoint = "ftp://x"\n', "MAPPA_KB_ENDPOINT: 'ftp://x' is not an http(s) URL"),
-        ("memory_copy = 3\n", "MAPPA_KB_MEMORY_COPY: '3' is not a switch"),
+        ("memory_copy_mb = -1\n", "MAPPA_KB_MEMORY_COPY_MB: -1 is outside 0 to 1000000"),
     ],
 )
 def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, content: str, says: str) -> None:

@@ -33,7 +33,7 @@ def _sorted_lines(body: bytes) -> list[bytes]:
 
 
 def test_the_memory_copy_gives_the_disk_store_s_answers(built_store: Path) -> None:
-    on_disk = EmbeddedStore(built_store, workers=1, memory_copy=False)
+    on_disk = EmbeddedStore(built_store, workers=1, memory_copy_mb=0)
     in_memory = EmbeddedStore(built_store, workers=1)
     try:
         assert _answered_from_memory(in_memory)
@@ -67,5 +67,14 @@ def test_a_snapshot_that_does_not_parse_leaves_the_disk_store_answering(tmp_path
         assert not _answered_from_memory(store, seconds=3)
         answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "csv")
         assert answer.body.split()[-1] == str(triples).encode()
+    finally:
+        store.close()
+
+
+def test_a_copy_over_the_budget_is_not_made_and_the_log_says_why(built_store: Path, capfd) -> None:
+    store = EmbeddedStore(built_store, workers=1, memory_copy_mb=1)  # the shipped copy takes about 4 MB
+    try:
+        assert "over MAPPA_KB_MEMORY_COPY_MB=1" in capfd.readouterr().err
+        assert not _answered_from_memory(store, seconds=3)
     finally:
         store.close()

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             return EmbeddedStore(
                 settings.store_path,
                 workers=settings.query_workers,
-                memory_copy=settings.memory_copy,
+                memory_copy_mb=settings.memory_copy_mb,
                 **limits,
             )
 
