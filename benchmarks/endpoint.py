@@ -7,14 +7,21 @@ p50 and p99 latency and requests per second under concurrent load from a loopbac
 ratio to mappa-kb, plus each server's startup time and peak memory.
 
     python benchmarks/endpoint.py                    # national scale, 4 connections, 5 s per query
+    python benchmarks/endpoint.py --scale 20         # 20 times larger (about 11 million triples)
     python benchmarks/endpoint.py --years 2 --seconds 2
+
+The peers load the N-Quads snapshot that `mappa-kb build` writes beside the store: Oxigraph server with
+its bulk loader (`oxigraph load`), Virtuoso with its bulk loader (`ld_dir`, `rdf_loader_run`). The rdflib
+baseline holds everything in Python objects in each of its processes, so it runs at national scale only.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -33,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate_national import build_national_cube
 
 from mappa_kb import paths
-from mappa_kb.remote import load_remote
 from mappa_kb.store import KB_GRAPH, build_store
 from mappa_kb.validate import load_store
+from mappa_kb.workers import memory_snapshot
 
 P = """PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
 PREFIX sdmxd: <http://purl.org/linked-data/sdmx/2009/dimension#>
@@ -162,6 +169,14 @@ def load(url: str, query: str, connections: int, seconds: float, vary: bool, gra
     )
 
 
+def _count(url: str, graph: bool) -> int:
+    params = {"query": QUERIES["count"], **({"default-graph-uri": KB_GRAPH} if graph else {})}
+    accept = {"Accept": "application/sparql-results+json"}
+    request = urllib.request.Request(f"{url}?{urllib.parse.urlencode(params)}", headers=accept)
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        return int(json.load(answer)["results"]["bindings"][0]["n"]["value"])
+
+
 def start(command: list[str], env: dict | None = None, cwd: str | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         command,
@@ -180,14 +195,14 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=24)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--scale", type=int, default=1, help="multiply the years (20: about 11M triples)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mappa-bench-"))
     (work / "data").mkdir()
-    observations = build_national_cube(work / "data", args.years)
+    observations = build_national_cube(work / "data", args.years * args.scale)
     files = paths.turtle_files("ontology") + sorted((work / "data").glob("*.ttl"))
-    nt = work / "all.nt"
-    nt.write_bytes(ox.serialize(load_store(files), format=ox.RdfFormat.N_TRIPLES))
-    _, triples, build_seconds = build_store(work / "store", files)
+    store, triples, build_seconds = build_store(work / "store", files)
+    snapshot = memory_snapshot(store.resolve())
     print(
         f"synthetic national cube: {observations} observations, {triples} triples "
         f"(mappa-kb build: {build_seconds:.1f} s)"
@@ -203,12 +218,24 @@ def main() -> None:
     servers["mappa-kb"] = (url, process, wait_ready(url))
 
     port = free_port()
-    process = start(
-        ["oxigraph", "serve", "--location", str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}"]
+    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
+    bulk_load = [
+        oxigraph,
+        "load",
+        "--location",
+        str(work / "oxigraph"),
+        "--file",
+        str(snapshot),
+        "--format",
+        "nq",
+    ]
+    subprocess.run(bulk_load, check=True, capture_output=True)
+    process = start([oxigraph, "serve", "--location", str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}"])
+    servers["oxigraph server"] = (
+        f"http://127.0.0.1:{port}/query",
+        process,
+        wait_ready(f"http://127.0.0.1:{port}/query"),
     )
-    ready = wait_ready(f"http://127.0.0.1:{port}/query")
-    load_remote(f"http://127.0.0.1:{port}/update", files)
-    servers["oxigraph server"] = (f"http://127.0.0.1:{port}/query", process, ready)
 
     if subprocess.run(["which", "virtuoso-t"], capture_output=True).returncode == 0:
         env_file = work / "virtuoso.env"
@@ -224,17 +251,37 @@ def main() -> None:
             line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines()
         )
         virtuoso = settings["MAPPA_KB_TEST_VIRTUOSO_QUERY"]
-        load_remote(virtuoso, files)
+        # Virtuoso's bulk loader reads only from the folders its DirsAllowed names: "." is its own.
+        shutil.copy(snapshot, Path(settings["MAPPA_KB_TEST_VIRTUOSO_DIR"]) / "kb.nq")
+        loader = f"ld_dir('.', 'kb.nq', '{KB_GRAPH}'); rdf_loader_run(); checkpoint;"
+        isql = ["isql-vt", settings["MAPPA_KB_TEST_VIRTUOSO_ISQL_PORT"], "dba", "dba", f"exec={loader}"]
+        subprocess.run(isql, check=True, capture_output=True)
         pid = int(subprocess.run(["pgrep", "-n", "-f", "virtuoso-t"], capture_output=True, text=True).stdout)
         servers["virtuoso"] = (virtuoso, subprocess.Popen(["sleep", "0"]), float("nan"))
         servers["virtuoso"][1].pid = pid  # for peak memory
 
-    port = free_port()
-    process = start([sys.executable, str(Path(__file__).with_name("rdflib_endpoint.py")), str(port), str(nt)])
-    url = f"http://127.0.0.1:{port}/sparql"
-    servers["rdflib"] = (url, process, wait_ready(url, timeout=600))
-    for name, (_, _, startup) in servers.items():
-        print(f"{name:16s} ready in {startup:6.2f} s")
+    if args.scale == 1:
+        nt = work / "all.nt"
+        nt.write_bytes(ox.serialize(load_store(files), format=ox.RdfFormat.N_TRIPLES))
+        port = free_port()
+        rdflib_command = [
+            sys.executable,
+            str(Path(__file__).with_name("rdflib_endpoint.py")),
+            str(port),
+            str(nt),
+        ]
+        process = start(rdflib_command)
+        url = f"http://127.0.0.1:{port}/sparql"
+        servers["rdflib"] = (url, process, wait_ready(url, timeout=600))
+    else:
+        print(
+            "rdflib baseline: not run above national scale (every process holds the graph in Python objects)"
+        )
+    for name, (url, _, startup) in servers.items():
+        held = _count(url, graph=name != "rdflib")
+        print(f"{name:16s} ready in {startup:6.2f} s, holds {held} triples")
+        if held != triples:  # a peer that lost data would look fast for the wrong reason
+            sys.exit(f"{name} holds {held} triples, not the {triples} built: its load failed")
 
     print(f"\n{'query':18s} {'server':16s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  ratio rps  errors")
     for label, query in QUERIES.items():

@@ -46,5 +46,7 @@ export MAPPA_KB_TEST_OXIGRAPH_QUERY=http://127.0.0.1:$ox_port/query
 export MAPPA_KB_TEST_OXIGRAPH_UPDATE=http://127.0.0.1:$ox_port/update
 export MAPPA_KB_TEST_VIRTUOSO_QUERY=http://127.0.0.1:$http_port/sparql
 export MAPPA_KB_TEST_VIRTUOSO_UPDATE=http://127.0.0.1:$http_port/sparql
+export MAPPA_KB_TEST_VIRTUOSO_ISQL_PORT=$sql_port
+export MAPPA_KB_TEST_VIRTUOSO_DIR=$work/virtuoso
 ENV
 echo "started Oxigraph server on port $ox_port and Virtuoso on port $http_port (data in $work)"
