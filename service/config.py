@@ -36,8 +36,8 @@ class Settings:
     endpoint: str | None = None
     # SPARQL endpoints a query may call with SERVICE; none by default: the server fetches nothing.
     service_allow: frozenset[str] = frozenset()
-    # Fair use of /sparql, per client address and service process: queries a minute (0: no limit),
-    # and queries one client may have running at once.
+    # Fair use of /sparql, per client address (one count for all the service processes): queries a
+    # minute (0: no limit), and queries one client may have running at once.
     rate_limit: int = 600
     concurrent_queries: int = 4
     # The largest request body accepted (a POSTed query); larger ones get 413.

@@ -6,10 +6,16 @@ from flask import Flask
 
 from ..config import Settings
 from ..store import Store
+from .fair_use import ClientTable
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
-    """Build the web service over ``store`` (default: the embedded store at ``settings.store_path``)."""
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, clients: ClientTable | None = None
+) -> Flask:
+    """Build the web service over ``store`` (default: the embedded store at ``settings.store_path``).
+
+    ``clients`` counts fair use; ``mappa-kb serve`` passes one table shared by all its processes.
+    """
     from ..store import EmbeddedStore
     from . import (
         fair_use,
@@ -55,7 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for module in (health, operations, sparql, glossary, skosmos, linked_data, pages, publication):
         app.register_blueprint(module.blueprint)
     responses.install(app)
-    fair_use.install(app)
+    fair_use.install(app, clients)
     operations.install(app)
 
     glossary.preload(app)

@@ -1,17 +1,20 @@
 """Fair use of ``/sparql``: a query rate and a number of running queries per client, and a size limit
 on every request body.
 
-Per client address and per service process: behind a load balancer with N processes a client gets up
-to N times the rate, which bounds the cost without shared state. Glossary lookups, pages and
-documents are cheap (answered from memory) and are not limited.
+The counts are shared by every service process: ``mappa-kb serve`` makes the table in shared memory
+before gunicorn forks its processes, so a client gets the configured rate whichever process answers.
+(One machine's processes; several machines behind a balancer each count for themselves: limit there at
+the proxy.) Glossary lookups, pages and documents are cheap (answered from memory) and are not limited.
 """
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import math
-import threading
+import multiprocessing
 import time
-from collections import defaultdict
+from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
@@ -19,44 +22,102 @@ from .. import metrics
 from .responses import error
 
 LIMITED = {"sparql.sparql"}
-FORGET_AFTER = 600.0  # seconds a quiet client's bucket is kept
+FORGET_AFTER = 600.0  # seconds a quiet client's entry may be given to another client
+_PROBES = 64  # table slots looked at for one client (open addressing)
 
 
-class RateLimiter:
-    """A token bucket per client: ``per_minute`` queries, refilled evenly, at most ``per_minute`` banked."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.refill = per_minute / 60.0
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
-        self._lock = threading.Lock()
-
-    def wait_needed(self, client: str, now: float | None = None) -> float:
-        """0 and a token taken, or the seconds until the client may send its next query."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            tokens, then = self._buckets.get(client, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - then) * self.refill)
-            if tokens >= 1:
-                self._buckets[client] = (tokens - 1, now)
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            if len(self._buckets) > 10_000:
-                self._forget(now)
-            return (1 - tokens) / self.refill
-
-    def _forget(self, now: float) -> None:
-        for client, (_, then) in list(self._buckets.items()):
-            if now - then > FORGET_AFTER:
-                del self._buckets[client]
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # "rate" or "concurrent"
+    retry_after: float
+    running: int = 0
 
 
-def install(app: Flask) -> None:
+class ClientTable:
+    """Per client: a token bucket of ``per_minute`` queries (refilled evenly, at most ``per_minute``
+    banked; 0: no rate limit) and the number of queries running, in shared memory with one lock.
+
+    Made before the service processes fork, it is one table for all of them; made after, it is the
+    process's own. Clients are hashed to 64 bits; an entry quiet for ``FORGET_AFTER`` seconds with no
+    query running is given to the next new client that needs a place.
+    """
+
+    def __init__(self, per_minute: int, concurrent: int, slots: int = 16384) -> None:
+        self.capacity, self.refill, self.concurrent = float(per_minute), per_minute / 60.0, concurrent
+        context = multiprocessing.get_context("fork")  # the arrays and the lock are inherited by fork
+        self._keys = context.RawArray(ctypes.c_uint64, slots)
+        self._tokens = context.RawArray(ctypes.c_double, slots)
+        self._when = context.RawArray(ctypes.c_double, slots)
+        self._running = context.RawArray(ctypes.c_int32, slots)
+        self._lock = context.Lock()
+
+    def admit(self, client: str, now: float | None = None) -> Refusal | None:
+        """None, with a token taken and one more query running; or why the client must wait."""
+        now = time.monotonic() if now is None else now  # one clock for every process on the machine
+        # A process killed while holding the lock must not stop every other: wait a second, then admit.
+        if not self._lock.acquire(timeout=1.0):
+            return None
+        try:
+            return self._admit(_key(client), now)
+        finally:
+            self._lock.release()
+
+    def _admit(self, key: int, now: float) -> Refusal | None:
+        slot = self._slot(key, now)
+        if slot is None:  # the table is full of busy clients: do not refuse anyone for that
+            return None
+        if self._running[slot] >= self.concurrent:
+            return Refusal("concurrent", 1.0, self._running[slot])
+        if self.capacity:
+            tokens = min(self.capacity, self._tokens[slot] + (now - self._when[slot]) * self.refill)
+            self._when[slot] = now
+            if tokens < 1:
+                self._tokens[slot] = tokens
+                return Refusal("rate", (1 - tokens) / self.refill)
+            self._tokens[slot] = tokens - 1
+        self._running[slot] += 1
+        return None
+
+    def finished(self, client: str) -> None:
+        if not self._lock.acquire(timeout=1.0):
+            return
+        try:
+            slot = self._slot(_key(client), time.monotonic(), claim=False)
+            if slot is not None and self._running[slot] > 0:
+                self._running[slot] -= 1
+        finally:
+            self._lock.release()
+
+    def _slot(self, key: int, now: float, claim: bool = True) -> int | None:
+        """The client's slot; a new one (the first empty, else a forgotten one) if it has none."""
+        slots = len(self._keys)
+        forgotten = None
+        for probe in range(_PROBES):
+            slot = (key + probe) % slots
+            if self._keys[slot] == key:
+                return slot
+            if self._keys[slot] == 0:  # keys are never cleared, so the client is not further on
+                return self._claim(slot, key, now) if claim else None
+            quiet = self._running[slot] == 0 and now - self._when[slot] > FORGET_AFTER
+            if forgotten is None and quiet:
+                forgotten = slot
+        return self._claim(forgotten, key, now) if claim and forgotten is not None else None
+
+    def _claim(self, slot: int, key: int, now: float) -> int:
+        self._keys[slot], self._tokens[slot] = key, self.capacity
+        self._when[slot], self._running[slot] = now, 0
+        return slot
+
+
+def _key(client: str) -> int:
+    return int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") or 1
+
+
+def install(app: Flask, table: ClientTable | None = None) -> None:
+    """Limit ``/sparql`` by ``table`` (shared by the service processes), or by this process's own."""
     settings = app.config["MAPPA_SETTINGS"]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
-    running: dict[str, int] = defaultdict(int)
-    lock = threading.Lock()
+    table = table or ClientTable(settings.rate_limit, settings.concurrent_queries)
 
     @app.errorhandler(413)
     def too_large(_: Exception) -> Response:
@@ -69,34 +130,24 @@ def install(app: Flask) -> None:
         if request.endpoint not in LIMITED:
             return None
         client = request.remote_addr or "unknown"
-        if limiter is not None:
-            wait = limiter.wait_needed(client)
-            if wait > 0:
-                metrics.REFUSED.labels("rate").inc()
-                response = error(
-                    429, f"too many queries: the limit is {settings.rate_limit} a minute from one address"
-                )
-                response.headers["Retry-After"] = str(math.ceil(wait))
-                return response
-        with lock:
-            if running[client] >= settings.concurrent_queries:
-                metrics.REFUSED.labels("concurrent").inc()
-                response = error(
-                    429,
-                    f"you have {running[client]} queries running, the most one address may; "
-                    "send the next when one has finished",
-                )
-                response.headers["Retry-After"] = "1"
-                return response
-            running[client] += 1
-        g.mappa_running_client = client
-        return None
+        refusal = table.admit(client)
+        if refusal is None:
+            g.mappa_running_client = client
+            return None
+        metrics.REFUSED.labels(refusal.reason).inc()
+        if refusal.reason == "rate":
+            message = f"too many queries: the limit is {settings.rate_limit} a minute from one address"
+        else:
+            message = (
+                f"you have {refusal.running} queries running, the most one address may; "
+                "send the next when one has finished"
+            )
+        response = error(429, message)
+        response.headers["Retry-After"] = str(max(1, math.ceil(refusal.retry_after)))
+        return response
 
     @app.teardown_request
     def query_finished(_: BaseException | None) -> None:
         client = g.pop("mappa_running_client", None)
         if client is not None:
-            with lock:
-                running[client] -= 1
-                if running[client] <= 0:
-                    del running[client]
+            table.finished(client)

@@ -2,7 +2,8 @@
 
 The service keeps no state between requests (the store is read-only and every answer cache is local),
 so processes scale it across cores the way a load balancer scales it across machines. Each process
-builds its own application after the fork: its query workers and store handles are its own.
+builds its own application after the fork: its query workers and store handles are its own. The one
+thing they share is the fair-use count, made in shared memory before the fork.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ..config import Settings
+from .fair_use import ClientTable
 
 
 class _Application(BaseApplication):
     def __init__(self, settings: Settings, options: dict[str, object]) -> None:
         self.settings, self.options = settings, options
+        # Made here, in the master before it forks the service processes: one fair-use count for all.
+        self.clients = ClientTable(settings.rate_limit, settings.concurrent_queries)
         super().__init__()
 
     def load_config(self) -> None:
@@ -27,7 +31,7 @@ class _Application(BaseApplication):
     def load(self) -> Flask:
         from . import create_app
 
-        return create_app(self.settings)
+        return create_app(self.settings, clients=self.clients)
 
 
 def _forget_metrics_of(_server: object, worker: object) -> None:
