@@ -4,7 +4,8 @@ Builds a national-scale synthetic cube (42 areas x 24 years, about 50,000 observ
 project's own cube builder), loads it into mappa-kb's embedded store, an Oxigraph server, Virtuoso
 (when `virtuoso-t` is installed) and a plain rdflib endpoint, and for typical research queries prints
 p50 and p99 latency and requests per second under concurrent load from a loopback client, each as a
-ratio to mappa-kb, plus each server's startup time and peak memory.
+ratio to mappa-kb, plus each server's startup time and peak memory. With Virtuoso it also measures the
+service over Virtuoso (`mappa-kb serve --endpoint`), the deployment for data that outgrows one machine.
 
     python benchmarks/endpoint.py                    # national scale, 4 connections, 5 s per query
     python benchmarks/endpoint.py --scale 20         # 20 times larger (about 11 million triples)
@@ -259,6 +260,23 @@ def main() -> None:
         pid = int(subprocess.run(["pgrep", "-n", "-f", "virtuoso-t"], capture_output=True, text=True).stdout)
         servers["virtuoso"] = (virtuoso, subprocess.Popen(["sleep", "0"]), float("nan"))
         servers["virtuoso"][1].pid = pid  # for peak memory
+        # The scale-out deployment: the same service over Virtuoso (`mappa-kb serve --endpoint`).
+        port = free_port()
+        over_virtuoso = [
+            sys.executable,
+            "-m",
+            "mappa_kb.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--endpoint",
+            virtuoso,
+        ]
+        process = start(
+            over_virtuoso, env={"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000"}
+        )
+        url = f"http://127.0.0.1:{port}/sparql"
+        servers["mappa-kb/virtuoso"] = (url, process, wait_ready(url))
 
     if args.scale == 1:
         nt = work / "all.nt"
@@ -279,11 +297,11 @@ def main() -> None:
         )
     for name, (url, _, startup) in servers.items():
         held = _count(url, graph=name != "rdflib")
-        print(f"{name:16s} ready in {startup:6.2f} s, holds {held} triples")
+        print(f"{name:18s} ready in {startup:6.2f} s, holds {held} triples")
         if held != triples:  # a peer that lost data would look fast for the wrong reason
             sys.exit(f"{name} holds {held} triples, not the {triples} built: its load failed")
 
-    print(f"\n{'query':18s} {'server':16s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  ratio rps  errors")
+    print(f"\n{'query':18s} {'server':18s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  ratio rps  errors")
     for label, query in QUERIES.items():
         rows = {}
         for name, (url, _, _) in servers.items():
@@ -294,12 +312,12 @@ def main() -> None:
         base = rows["mappa-kb"]["rps"] or float("nan")
         for name, row in rows.items():
             print(
-                f"{label:18s} {name:16s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  "
+                f"{label:18s} {name:18s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  "
                 f"{row['rps'] / base:9.2f}  {row['errors']}"
             )
     print()
     for name, (_, process, _) in servers.items():
-        print(f"{name:16s} peak memory {memory_mb(process.pid):8.0f} MB")
+        print(f"{name:18s} peak memory {memory_mb(process.pid):8.0f} MB")
     for name, (_, process, _) in servers.items():
         if name != "virtuoso":
             os.killpg(process.pid, 15)

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -136,6 +136,16 @@ def running_service(
         # A service process that dies of a signal (it once did at every stop: RocksDB at exit) is a fault.
         crashed = re.search(r"Worker \(pid:\d+\) was sent SIG\w+", output)
         assert not crashed, f"a service process crashed: {crashed.group(0)}"
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 30) -> bool:
+    """Whether ``check()`` came true within ``seconds`` (asked every quarter second)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return False
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ import requests
 from mappa_kb import paths
 from mappa_kb.remote import load_remote
 
-from .conftest import running_service
+from .conftest import running_service, wait_for
 from .external_servers import Server, missing
 
 TIME_LIMIT = 3.0
@@ -47,15 +47,6 @@ def _ask(url: str, path: str = "/sparql") -> tuple[requests.Response, float]:
     return answer, time.monotonic() - began
 
 
-def _wait_for(check: Callable[[], bool], seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def test_a_hanging_or_departed_server_gives_clear_errors_and_the_service_recovers(
     server: Server, tmp_path: Path
 ) -> None:
@@ -73,7 +64,7 @@ def test_a_hanging_or_departed_server_gives_clear_errors_and_the_service_recover
             assert answer.headers["Retry-After"]
         finally:
             server.resume()
-        assert _wait_for(lambda: _ask(url)[0].status_code == 200), "no recovery after the pause"
+        assert wait_for(lambda: _ask(url)[0].status_code == 200), "no recovery after the pause"
 
         server.stop()  # gone: the port refuses connections
         answer, took = _ask(url)
@@ -85,7 +76,7 @@ def test_a_hanging_or_departed_server_gives_clear_errors_and_the_service_recover
         assert page.status_code == 502 and "cannot reach the SPARQL server" in page.text
 
         server.start()  # back, over the same database: the service recovers without a restart
-        assert _wait_for(lambda: _ask(url)[0].status_code == 200), "no recovery after the restart"
+        assert wait_for(lambda: _ask(url)[0].status_code == 200), "no recovery after the restart"
         assert int(_ask(url)[0].text.split()[1]) == triples
         assert _ask(url, "/healthz/ready")[0].status_code == 200
         assert requests.get(f"{url}/doc/area/durham", timeout=30).status_code == 200

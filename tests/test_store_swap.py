@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -16,7 +15,7 @@ from mappa_kb import paths
 from mappa_kb.store import build_store, versions_folder
 from mappa_kb.workers import memory_snapshot
 
-from .conftest import running_service
+from .conftest import running_service, wait_for
 
 COUNT = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
 EXTRA = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -87,15 +86,6 @@ def test_only_the_newest_versions_are_kept_with_their_snapshots(tmp_path: Path) 
     assert store.resolve().parent == versions_folder(store)
 
 
-def _wait_for(check: Callable[[], bool], seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def _sparql(url: str) -> requests.Response:
     # A new text each time, so that no kept answer hides what the store does now.
     query = f"# {time.monotonic_ns()}\n{COUNT['query']}"
@@ -108,14 +98,14 @@ def _out_of_service_then_mended(url: str, store: Path, says: str) -> None:
     def every_process_says_so() -> bool:  # several answers: every service process has noticed
         return all(a.status_code == 503 and says in a.text for a in [_sparql(url) for _ in range(6)])
 
-    assert _wait_for(every_process_says_so), "the broken store was never noticed"
+    assert wait_for(every_process_says_so), "the broken store was never noticed"
     assert _sparql(url).headers["Retry-After"]
     assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 503
     assert requests.get(f"{url}/healthz/live", timeout=10).status_code == 200
     page = requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code == 503 and says in page.text
     _, triples, _ = build_store(store)
-    assert _wait_for(lambda: all(_sparql(url).status_code == 200 for _ in range(6))), "no recovery"
+    assert wait_for(lambda: all(_sparql(url).status_code == 200 for _ in range(6))), "no recovery"
     assert int(_sparql(url).text.split()[1]) == triples
     assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 200
     assert requests.get(f"{url}/doc/area/durham", timeout=10).status_code == 200
