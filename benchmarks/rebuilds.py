@@ -1,8 +1,8 @@
 """Memory across many new versions: does each swap leave memory behind?
 
 Starts `mappa-kb serve` on the shipped knowledge base (query time limit 5 s, so an old version is
-closed 10 s after its swap), sends the soak's mixed traffic from --connections loopback clients, and
-rebuilds the store --rebuilds times, 15 s apart. After each swap it prints the service's memory (PSS)
+closed 15 s after its swap), sends the soak's mixed traffic from --connections loopback clients, and
+rebuilds the store --rebuilds times, 20 s apart. After each swap it prints the service's memory (PSS)
 by role: the gunicorn master, the service processes, their query workers. Memory that levels off is
 caches filling; memory that climbs by the same step at every swap would be a leak.
 
@@ -73,7 +73,7 @@ def main() -> None:
     report("before")
     for number in range(1, args.rebuilds + 1):
         build_store(store)
-        time.sleep(15)  # the swap (a second), the old version closed (10 s), and a margin
+        time.sleep(20)  # the swap (a second), the old version closed (15 s), and a margin
         report(f"after swap {number}")
     stop.set()
     for thread in clients:

@@ -176,8 +176,8 @@ def main() -> None:
     for thread in clients:
         thread.join()
     end_memory = memory_by_role(service.pid)
-    # The old version's query workers are closed once the query time limit (30 s) has passed after the swap.
-    time.sleep(max(0.0, served + 36 - time.perf_counter()))
+    # The old version's query workers are closed twice the query time limit (30 s) and 5 s after the swap.
+    time.sleep(max(0.0, served + 66 - time.perf_counter()))
     settled_memory = memory_by_role(service.pid)
     finished.set()
     os.killpg(service.pid, 15)

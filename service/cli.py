@@ -367,7 +367,17 @@ def _rebuild_after_ingest(store: Path | None) -> int:
     except ConfigError as error:
         print(f"mappa-kb ingest: published, but the store was not rebuilt: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    path, triples, seconds = build_store(store or settings.store_path, base_uri=settings.base_uri)
+    if settings.endpoint and store is None:
+        print(
+            f"published; the service reads {settings.endpoint}: push the new figures there with "
+            "`mappa-kb load --endpoint URL` (its update endpoint)"
+        )
+        return EXIT_OK
+    try:
+        path, triples, seconds = build_store(store or settings.store_path, base_uri=settings.base_uri)
+    except OSError as error:
+        print(f"mappa-kb ingest: published, but the store could not be built: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
     print(f"built {path}: {triples} triples in {seconds:.1f} s; a running service swaps to it in a second")
     return EXIT_OK
 

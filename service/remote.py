@@ -23,7 +23,14 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS, by_name
-from .store import KB_GRAPH, RemoteUnavailable, StoreUnavailable, check_query, explain_syntax_error
+from .store import (
+    KB_GRAPH,
+    QueryRefused,
+    RemoteUnavailable,
+    StoreUnavailable,
+    check_query,
+    explain_syntax_error,
+)
 from .uris import checked_iri
 from .validate import load_store
 from .workers import Bindings, Dataset, QueryFailed, QuerySyntaxError, QueryTimeout, Result
@@ -108,6 +115,13 @@ class RemoteStore:
             return self._run(text, format_name, dataset, bindings)
         except QuerySyntaxError as error:
             raise explain_syntax_error(text, str(error)) from None
+        except QueryRefused:  # the client's query, refused before it was sent
+            raise
+        except (ValueError, SyntaxError, KeyError, TypeError) as error:  # 200, but not SPARQL results
+            raise RemoteUnavailable(
+                f"the SPARQL server at {self.endpoint} answered with something that is not SPARQL "
+                f"results: {str(error)[:200]}"
+            ) from None
 
     def _run(self, text: str, format_name: str, dataset: Dataset | None, bindings: Bindings) -> Result:
         form = check_query(text, self.service_allow)

@@ -305,7 +305,8 @@ def check_store(path: Path) -> None:
     """Raise StoreUnavailable, saying why, unless ``path`` holds a store that opens and answers."""
     try:
         store = ox.Store.read_only(str(path))
-        store.query("ASK { ?s ?p ?o }")
+        # Read a quad, not only the catalogue (the default graph is empty): a damaged first block shows.
+        list(store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"))
     except (OSError, RuntimeError) as error:  # missing, or corrupt
         raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
 

@@ -184,7 +184,7 @@ def _reply(stores: dict[str, ox.Store], request: tuple) -> tuple[str, object]:
         result = answer(stores[copy], text, format_name, max_rows, dataset, bindings)
     except SyntaxError as error:
         return ("syntax", str(error))
-    except OSError as error:  # the store's files: removed or unreadable
+    except (OSError, RuntimeError) as error:  # the store's files: removed, unreadable or corrupt
         return ("unavailable", str(error))
     except Exception as error:  # the process boundary: any failure is the query's, not the worker's
         return ("error", str(error))
@@ -223,19 +223,27 @@ class QueryWorkers:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()  # idle and busy: close() stops every one
         self._closed = False
+        self._lock = threading.Lock()  # between starting a worker and closing the pool
         for _ in range(size):
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.store_path, self.memory_copy)
-        self._all.add(worker)
-        return worker
+        with self._lock:
+            if self._closed:  # a query that outlived close(): no new worker for a pool that is gone
+                raise WorkerLost("the store version was closed while the query ran; ask again")
+            try:
+                worker = _Worker(self.store_path, self.memory_copy)
+            except OSError as error:
+                raise WorkerLost(f"a query worker could not be started: {error}") from None
+            self._all.add(worker)
+            return worker
 
     def _replace(self, worker: _Worker) -> _Worker:
+        """A fresh worker for a stopped one; if none can start, the stopped one goes back, to be
+        replaced again by the next query that finds it dead."""
         worker.stop()
-        self._all.discard(worker)
-        if self._closed:  # a query that outlived close(): no new worker for a pool that is gone
-            raise WorkerLost("the store version was closed while the query ran; ask again")
+        with self._lock:
+            self._all.discard(worker)
         return self._start()
 
     def run(self, text: str, format_name: str, dataset: Dataset, bindings: Bindings = ()) -> Result:
@@ -267,7 +275,8 @@ class QueryWorkers:
 
     def close(self) -> None:
         """Stop every worker, busy ones too (their queries get WorkerLost)."""
-        self._closed = True
-        for worker in list(self._all):
+        with self._lock:
+            self._closed, workers = True, list(self._all)
+            self._all.clear()
+        for worker in workers:
             worker.stop()
-        self._all.clear()

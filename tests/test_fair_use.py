@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from mappa_kb.web.fair_use import FORGET_AFTER, ClientTable
+from mappa_kb.web.fair_use import FORGET_AFTER, UNCOUNTED, ClientTable
 
 
 def test_a_client_gets_its_rate_and_waits_for_the_next_token() -> None:
@@ -45,9 +45,16 @@ def test_a_full_table_admits_rather_than_refuses_and_quiet_clients_make_room() -
     table = ClientTable(per_minute=1, concurrent=1, slots=4)
     for client in "abcd":
         assert table.admit(client, now=0.0) is None  # each now running one query, the table full
-    assert table.admit("e", now=1.0) is None  # no place to count it: admitted, not refused
+    assert table.admit("e", now=1.0) is UNCOUNTED  # no place to count it: admitted, not refused
     for client in "abcd":
         table.finished(client)
     assert table.admit("f", now=FORGET_AFTER + 1) is None  # a quiet client's place is given to f
     table.finished("f")
     assert table.admit("f", now=FORGET_AFTER + 1).reason == "rate"  # and f is counted there
+
+
+def test_counts_left_by_a_process_that_died_mid_query_expire() -> None:
+    table = ClientTable(per_minute=0, concurrent=1, stale_after=10.0)
+    assert table.admit("a", now=0.0) is None  # and never finished: its process died
+    assert table.admit("a", now=5.0).reason == "concurrent"
+    assert table.admit("a", now=11.0) is None  # the lost count has expired

@@ -347,7 +347,7 @@ def test_pages_show_where_sources_disagree_and_the_other_figures(tmp_path: Path,
 
 
 def test_an_ingest_into_the_knowledge_base_rebuilds_the_store(
-    tmp_path: Path, kb_root: Path, monkeypatch
+    tmp_path: Path, kb_root: Path, monkeypatch, capsys
 ) -> None:
     relocated = tmp_path / "kb"  # the checkout's ontology, data and shapes, where the test may publish
     for folder in paths.KB_FOLDERS:
@@ -372,3 +372,11 @@ def test_an_ingest_into_the_knowledge_base_rebuilds_the_store(
     assert after != before  # a new version, which a running service swaps to
     assert not ox.Store.read_only(str(after)).query(ask, use_default_graph_as_union=True)
     assert ox.Store.read_only(str(after)).query(ask.replace("1777", "1778"), use_default_graph_as_union=True)
+
+    # Served from an external server: the embedded store is not what needs the figures.
+    monkeypatch.setenv("MAPPA_KB_ENDPOINT", "http://127.0.0.1:9/sparql")
+    monkeypatch.setenv("MAPPA_KB_STORE", str(store))
+    new.write_text(csv_text(f"Kent,2025-03-31,2025-03-31,eligible_snapshot,total,1,1779,{SOURCE},"))
+    capsys.readouterr()
+    assert main(["ingest", str(new)]) == 0
+    assert store.resolve() == after and "mappa-kb load --endpoint" in capsys.readouterr().out

@@ -5,7 +5,9 @@ stopped and started again in the test."""
 
 from __future__ import annotations
 
+import http.server
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,3 +82,38 @@ def test_a_hanging_or_departed_server_gives_clear_errors_and_the_service_recover
         assert int(_ask(url)[0].text.split()[1]) == triples
         assert _ask(url, "/healthz/ready")[0].status_code == 200
         assert requests.get(f"{url}/doc/area/durham", timeout=30).status_code == 200
+
+
+class _MaintenancePage(http.server.BaseHTTPRequestHandler):
+    """What a proxy in front of a SPARQL server may say while it is down: 200 and a web page."""
+
+    def _page(self) -> None:
+        body = b"<html><body>Down for maintenance</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_server_that_answers_with_something_else_is_a_bad_gateway(tmp_path: Path) -> None:
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MaintenancePage)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{listener.server_address[1]}/sparql"
+    try:
+        with running_service(tmp_path / "unused", check_ready=False, MAPPA_KB_ENDPOINT=endpoint) as url:
+            for query in (COUNT, "CONSTRUCT WHERE { ?s ?p ?o }"):
+                answer = requests.get(f"{url}/sparql", params={"query": query}, timeout=30)
+                assert answer.status_code == 502 and "not SPARQL results" in answer.text
+            assert _ask(url, "/healthz/ready")[0].status_code == 503
+            page = requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=30)
+            assert page.status_code == 502
+            refused = requests.get(f"{url}/sparql", params={"query": "DROP ALL"}, timeout=30)
+            assert refused.status_code == 400  # the client's own mistake is still the client's
+    finally:
+        listener.shutdown()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, g, request
 
 from .. import metrics
+from ..config import Settings
 from .responses import error
 
 LIMITED = {"sparql.sparql"}
@@ -33,6 +34,9 @@ class Refusal:
     running: int = 0
 
 
+UNCOUNTED = Refusal("", 0.0)  # let in without being counted (the table could not count it)
+
+
 class ClientTable:
     """Per client: a token bucket of ``per_minute`` queries (refilled evenly, at most ``per_minute``
     banked; 0: no rate limit) and the number of queries running, in shared memory with one lock.
@@ -42,21 +46,35 @@ class ClientTable:
     query running is given to the next new client that needs a place.
     """
 
-    def __init__(self, per_minute: int, concurrent: int, slots: int = 16384) -> None:
+    def __init__(
+        self, per_minute: int, concurrent: int, slots: int = 16384, stale_after: float = 120.0
+    ) -> None:
         self.capacity, self.refill, self.concurrent = float(per_minute), per_minute / 60.0, concurrent
+        # A process that dies mid-query never says its queries finished: counts older than this
+        # (longer than any query can wait and run) are dropped, so an address is never shut out.
+        self.stale_after = stale_after
         context = multiprocessing.get_context("fork")  # the arrays and the lock are inherited by fork
         self._keys = context.RawArray(ctypes.c_uint64, slots)
         self._tokens = context.RawArray(ctypes.c_double, slots)
         self._when = context.RawArray(ctypes.c_double, slots)
         self._running = context.RawArray(ctypes.c_int32, slots)
+        self._admitted = context.RawArray(ctypes.c_double, slots)  # when a query was last let in
         self._lock = context.Lock()
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ClientTable:
+        """The table a deployment's limits ask for. A running count is surely stale after a query has
+        waited a time limit for a worker, run one, and had a minute more to be written out."""
+        stale = 2 * settings.query_timeout + 60
+        return cls(settings.rate_limit, settings.concurrent_queries, stale_after=stale)
+
     def admit(self, client: str, now: float | None = None) -> Refusal | None:
-        """None, with a token taken and one more query running; or why the client must wait."""
+        """None, with a token taken and one more query running (call ``finished`` after it); UNCOUNTED
+        (let in, nothing to finish); or why the client must wait."""
         now = time.monotonic() if now is None else now  # one clock for every process on the machine
         # A process killed while holding the lock must not stop every other: wait a second, then admit.
         if not self._lock.acquire(timeout=1.0):
-            return None
+            return UNCOUNTED
         try:
             return self._admit(_key(client), now)
         finally:
@@ -65,7 +83,9 @@ class ClientTable:
     def _admit(self, key: int, now: float) -> Refusal | None:
         slot = self._slot(key, now)
         if slot is None:  # the table is full of busy clients: do not refuse anyone for that
-            return None
+            return UNCOUNTED
+        if self._running[slot] and now - self._admitted[slot] > self.stale_after:
+            self._running[slot] = 0  # counts left by a process that died mid-query
         if self._running[slot] >= self.concurrent:
             return Refusal("concurrent", 1.0, self._running[slot])
         if self.capacity:
@@ -76,6 +96,7 @@ class ClientTable:
                 return Refusal("rate", (1 - tokens) / self.refill)
             self._tokens[slot] = tokens - 1
         self._running[slot] += 1
+        self._admitted[slot] = now
         return None
 
     def finished(self, client: str) -> None:
@@ -117,7 +138,7 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
     """Limit ``/sparql`` by ``table`` (shared by the service processes), or by this process's own."""
     settings = app.config["MAPPA_SETTINGS"]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    table = table or ClientTable(settings.rate_limit, settings.concurrent_queries)
+    table = table or ClientTable.for_settings(settings)
 
     @app.errorhandler(413)
     def too_large(_: Exception) -> Response:
@@ -133,6 +154,8 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
         refusal = table.admit(client)
         if refusal is None:
             g.mappa_running_client = client
+            return None
+        if refusal is UNCOUNTED:
             return None
         metrics.REFUSED.labels(refusal.reason).inc()
         if refusal.reason == "rate":

@@ -21,7 +21,7 @@ class _Application(BaseApplication):
     def __init__(self, settings: Settings, options: dict[str, object]) -> None:
         self.settings, self.options = settings, options
         # Made here, in the master before it forks the service processes: one fair-use count for all.
-        self.clients = ClientTable(settings.rate_limit, settings.concurrent_queries)
+        self.clients = ClientTable.for_settings(settings)
         super().__init__()
 
     def load_config(self) -> None:
@@ -48,6 +48,8 @@ def _leave_cleanly(_server: object, worker: object) -> None:
     process dies of SIGSEGV (every time, on this machine). Nothing is left to finish by then: requests
     are done, logs are written unbuffered, and metrics live in files.
     """
+    if not getattr(worker, "booted", False):  # failed to boot: let gunicorn see its exit code and halt
+        return
     app = getattr(worker, "wsgi", None)
     store = app.extensions.get("mappa_store") if isinstance(app, Flask) else None
     if store is not None:

@@ -3,7 +3,7 @@
 ``mappa-kb build`` points the store's link at a new version; each service process notices within a
 second, opens the new version (and reads its glossary) beside the old one, then swaps it in. A request
 reads one store from start to end, so requests in flight finish on the old version, which is closed
-once they are surely done (after the query time limit).
+once they are surely done (twice the query time limit later).
 
 The version being served is checked too: if its folder is removed, or it no longer opens (corrupt),
 the process puts an ``UnavailableStore`` in its place, so that every read is a 503 saying why and
@@ -67,7 +67,8 @@ def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], No
         forget()
         metrics.STORE_VERSION.labels(getattr(old, "version", "")).set(0)
         metrics.STORE_VERSION.labels(getattr(fresh, "version", "")).set(1)
-        threading.Timer(settings.query_timeout + 5, old.close).start()
+        # A request may wait a time limit for a worker, then run one: only then is the old one surely idle.
+        threading.Timer(2 * settings.query_timeout + 5, old.close).start()
 
     def served_problem(serving: str, polls: int) -> str | None:
         """Why the version being served can no longer be served, or None if it is fine."""
