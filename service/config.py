@@ -42,6 +42,9 @@ class Settings:
     concurrent_queries: int = 4
     # The largest request body accepted (a POSTed query); larger ones get 413.
     max_request_bytes: int = 1024 * 1024
+    # How long HTTP caches (browsers, a proxy) may reuse an answer without asking again; the data can
+    # change at any rebuild, so this is how stale a cached answer may be. 0: always revalidate (ETag).
+    cache_seconds: int = 300
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +78,7 @@ class Settings:
             max_request_bytes=_number(
                 environ, "MAPPA_KB_MAX_REQUEST_BYTES", cls.max_request_bytes, int, 1024, 100 * 1024 * 1024
             ),
+            cache_seconds=_number(environ, "MAPPA_KB_CACHE_SECONDS", cls.cache_seconds, int, 0, 86400),
         )
 
 
@@ -111,6 +115,7 @@ FILE_KEYS = {
     "rate_limit": "MAPPA_KB_RATE_LIMIT",
     "concurrent_queries": "MAPPA_KB_CONCURRENT_QUERIES",
     "max_request_bytes": "MAPPA_KB_MAX_REQUEST_BYTES",
+    "cache_seconds": "MAPPA_KB_CACHE_SECONDS",
 }
 
 

@@ -25,6 +25,13 @@ def test_the_example_file_is_valid_and_the_environment_wins(tmp_path: Path) -> N
     assert settings.max_rows == 70 and settings.endpoint == "http://127.0.0.1:8890/sparql"
 
 
+def test_http_caching_time_is_set_in_seconds() -> None:
+    assert Settings.from_environment({}).cache_seconds == 300
+    assert Settings.from_environment({"MAPPA_KB_CACHE_SECONDS": "0"}).cache_seconds == 0
+    with pytest.raises(ConfigError, match="MAPPA_KB_CACHE_SECONDS: 90000 is outside 0 to 86400"):
+        Settings.from_environment({"MAPPA_KB_CACHE_SECONDS": "90000"})
+
+
 def test_the_memory_copy_budget_is_a_whole_number_of_megabytes() -> None:
     assert Settings.from_environment({}).memory_copy_mb == 1024
     assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "0"}).memory_copy_mb == 0

@@ -128,3 +128,26 @@ def test_a_store_corrupted_underneath_gives_503s_until_a_good_one_appears(tmp_pa
             if file.is_file():
                 file.write_bytes(b"\x00garbage" * (1 + file.stat().st_size // 8))
         _out_of_service_then_mended(url, store, "broken")
+
+
+def test_with_no_cache_time_every_reuse_is_revalidated_and_a_rebuild_ends_it(tmp_path: Path) -> None:
+    store, triples, _ = build_store(tmp_path / "store")
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(EXTRA)
+    with running_service(store, MAPPA_KB_CACHE_SECONDS="0", MAPPA_KB_RATE_LIMIT="0") as url:
+        first = requests.get(f"{url}/sparql", params=COUNT, headers={"Accept": "text/csv"}, timeout=10)
+        assert first.headers["Cache-Control"] == "public, no-cache" and first.headers["ETag"]
+        etag = {"If-None-Match": first.headers["ETag"], "Accept": "text/csv"}
+        again = requests.get(f"{url}/sparql", params=COUNT, headers=etag, timeout=10)
+        assert again.status_code == 304  # revalidated, nothing sent again
+        dump = requests.get(f"{url}/dumps/knowledge-base.nt", timeout=60)
+        assert dump.headers["Cache-Control"] == "public, no-cache"
+        build_store(store, [*paths.knowledge_base_files(), extra])
+
+        def new_data_for_the_old_etag() -> bool:  # every process: several answers in a row
+            answers = [
+                requests.get(f"{url}/sparql", params=COUNT, headers=etag, timeout=10) for _ in range(6)
+            ]
+            return all(a.status_code == 200 and int(a.text.split()[1]) == triples + 5 for a in answers)
+
+        assert wait_for(new_data_for_the_old_etag), "a cache revalidating its answer was told it was fresh"

@@ -19,7 +19,7 @@ from ..export import tidy_rows, to_csv
 from ..negotiation import DOCUMENTS, GRAPHS, by_name
 from .glossary import glossary
 from .openapi import openapi_document
-from .responses import error, negotiate, represent
+from .responses import cache_control, error, negotiate, represent
 from .store_watch import current_store
 
 blueprint = Blueprint("publication", __name__)
@@ -122,7 +122,7 @@ def dump(extension: str) -> Response:
     path = _dump_file(DUMP_EXTENSIONS[extension], extension)
     media_type = by_name(GRAPHS, DUMP_EXTENSIONS[extension]).media_type
     response = send_file(path, mimetype=media_type, conditional=True, download_name=f"mappa-kb.{extension}")
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = cache_control()
     return response
 
 

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from rdflib import Graph
 
 from .. import uris
@@ -29,7 +29,6 @@ PAGE_POLICY = (
 )
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 EXPOSED_HEADERS = "Content-Type, ETag, Link, Location, MAPPA-Results-Truncated"
-CACHE_SECONDS = 300  # the data changes only when the store is rebuilt
 REMEMBERED_BYTES = 16 * 1024 * 1024  # per view: whatever mix of URLs clients send stays within this
 
 
@@ -126,6 +125,13 @@ def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
     return answer
 
 
+def cache_control() -> str:
+    """What HTTP caches may do with a successful answer: reuse it for the configured time (how stale
+    it may get after a rebuild), or, at 0, keep it but ask again each time (a cheap 304 by ETag)."""
+    seconds = current_app.config["MAPPA_SETTINGS"].cache_seconds
+    return f"public, max-age={seconds}" if seconds else "public, no-cache"
+
+
 def error(status: int, message: str, title: str | None = None) -> Response:
     """An error people and scripts both understand: a page for browsers, JSON for the JSON APIs, plain
     text otherwise; never a stack trace."""
@@ -216,7 +222,7 @@ def install(app: Flask) -> None:
             headers.setdefault("X-Content-Type-Options", "nosniff")
             headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.is_streamed:
-            headers.setdefault("Cache-Control", f"public, max-age={CACHE_SECONDS}")
+            headers.setdefault("Cache-Control", cache_control())
             response.add_etag()
             response.make_conditional(request)
         return response
