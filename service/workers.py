@@ -199,8 +199,14 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self._stopping, self.stopped = threading.Lock(), False
 
     def stop(self) -> None:
+        """Kill the process and close the pipe, once: a closing pool and a waiting query may both try."""
+        with self._stopping:
+            if self.stopped:
+                return
+            self.stopped = True
         self.process.kill()
         self.process.join(5)
         self.connection.close()

@@ -4,6 +4,7 @@ The shared servers that .ci/run starts (tools/start-test-servers.sh) are never t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -91,7 +92,22 @@ class Server:
         raise RuntimeError(f"{self.kind} did not start on port {self.port}: {log}")
 
     def pause(self) -> None:
+        """Stop every thread of the server, and wait until each has stopped (one busy in the kernel,
+        writing a checkpoint, say, stops only when it comes back)."""
         os.kill(self.process.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if all(state in "Tt" for state in self._thread_states()):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.kind} did not stop within 30 s of SIGSTOP")
+
+    def _thread_states(self) -> list[str]:
+        states = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
+                states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+        return states
 
     def resume(self) -> None:
         os.kill(self.process.pid, signal.SIGCONT)

@@ -52,9 +52,11 @@ def _leave_cleanly(_server: object, worker: object) -> None:
         return
     app = getattr(worker, "wsgi", None)
     store = app.extensions.get("mappa_store") if isinstance(app, Flask) else None
-    if store is not None:
-        store.close()
-    os._exit(0)
+    try:
+        if store is not None:
+            store.close()
+    finally:  # whatever closing met, never fall through to the interpreter's own shutdown
+        os._exit(0)
 
 
 def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
