@@ -46,9 +46,13 @@ class QueryRefused(ValueError):
 class StoreUnavailable(RuntimeError):
     """The store cannot answer (missing, corrupt, or unreachable): 503, not the client's fault."""
 
+    status = 503
+
 
 class RemoteUnavailable(StoreUnavailable):
     """The external SPARQL server refused the connection or failed: 502, a bad gateway."""
+
+    status = 502
 
 
 class Store(Protocol):

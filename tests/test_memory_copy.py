@@ -8,6 +8,8 @@ from pathlib import Path
 from mappa_kb.store import EmbeddedStore, build_store
 from mappa_kb.workers import memory_snapshot
 
+from .conftest import wait_for
+
 QUERIES = [
     (
         "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?s",
@@ -20,12 +22,7 @@ QUERIES = [
 
 def _answered_from_memory(store: EmbeddedStore, seconds: float = 60) -> bool:
     """Ask (each time a new text, so no cached answer) until a worker answers from memory."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if store.run(f"# {time.monotonic_ns()}\nASK {{}}", "json").copy == "memory":
-            return True
-        time.sleep(0.2)
-    return False
+    return wait_for(lambda: store.run(f"# {time.monotonic_ns()}\nASK {{}}", "json").copy == "memory", seconds)
 
 
 def _sorted_lines(body: bytes) -> list[bytes]:

@@ -19,7 +19,7 @@ from .. import uris
 from ..glossary import QueryError
 from ..negotiation import EXTENSIONS, HTML, Choice, NotAcceptable, choose
 from ..queries import IncompleteAnswer
-from ..store import RemoteUnavailable, StoreUnavailable
+from ..store import StoreUnavailable
 from ..workers import QueryFailed, QueryTimeout
 
 # Pages are server-rendered and need nothing from another origin; the SPARQL page sets its own.
@@ -187,8 +187,7 @@ def install(app: Flask) -> None:
     @app.errorhandler(QueryTimeout)
     def unavailable(problem: Exception) -> Response:
         # The service's own fixed queries failed: the store is down, slow or cut short, not the client.
-        status = 502 if isinstance(problem, RemoteUnavailable) else 503
-        response = error(status, f"this cannot be read just now: {problem}")
+        response = error(getattr(problem, "status", 503), f"this cannot be read just now: {problem}")
         response.headers["Retry-After"] = "10"
         return response
 

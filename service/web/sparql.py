@@ -12,7 +12,7 @@ from markupsafe import Markup
 from .. import metrics
 from ..examples import examples
 from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
-from ..store import QueryRefused, RemoteUnavailable, StoreUnavailable, check_query
+from ..store import QueryRefused, StoreUnavailable, check_query
 from ..uris import checked_iri
 from ..workers import Dataset, QueryFailed, QueryTimeout
 from .description import service_description
@@ -156,8 +156,7 @@ def sparql() -> Response:
         response.headers["Retry-After"] = "60"
         return response
     except StoreUnavailable as error:
-        # An external server that failed is a bad gateway; our own store out of service is unavailable.
-        response = _plain(502 if isinstance(error, RemoteUnavailable) else 503, str(error))
+        response = _plain(error.status, str(error))  # 502 for an external server, 503 for our own
         response.headers["Retry-After"] = "10"
         return response
     g.mappa_rows = result.rows  # for the request log

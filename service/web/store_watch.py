@@ -47,12 +47,13 @@ def open_or_stand_in(open_store: Callable[[], Store], base_uri: str) -> Store:
         return UnavailableStore(f"{problem}; a new store is being waited for", base_uri)
 
 
-def _opens(path: str) -> bool:
+def _broken(path: str) -> str | None:
+    """Why the store version at ``path`` does not open and answer, or None if it does."""
     try:
         check_store(Path(path))
-    except StoreUnavailable:
-        return False
-    return True
+    except StoreUnavailable as problem:
+        return str(problem)
+    return None
 
 
 def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], None]) -> None:
@@ -74,12 +75,8 @@ def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], No
         """Why the version being served can no longer be served, or None if it is fine."""
         if not os.path.isdir(serving):
             return f"the store being served ({serving}) has been removed"
-        if polls % CHECK_EVERY == 0:
-            try:
-                check_store(Path(serving))
-            except StoreUnavailable as problem:
-                return f"the store being served is broken: {problem}"
-        return None
+        problem = _broken(serving) if polls % CHECK_EVERY == 0 else None
+        return f"the store being served is broken: {problem}" if problem else None
 
     def try_to_serve(now: str) -> bool:
         """Open the version at ``now`` and swap it in; False (and the old one kept) if it is broken."""
@@ -110,7 +107,7 @@ def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], No
         """One poll: swap in a new (or mended) version, or stand in for a broken one."""
         now = os.path.realpath(settings.store_path)
         # A new version, or the broken one mended in place (checked first: opening costs workers).
-        if os.path.isdir(now) and (now != serving or (broken and _opens(now))):
+        if os.path.isdir(now) and (now != serving or (broken and not _broken(now))):
             if try_to_serve(now):
                 return now, False
             time.sleep(5 * POLL_SECONDS)
