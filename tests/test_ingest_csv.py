@@ -380,3 +380,20 @@ def test_an_ingest_into_the_knowledge_base_rebuilds_the_store(
     capsys.readouterr()
     assert main(["ingest", str(new)]) == 0
     assert store.resolve() == after and "mappa-kb load --endpoint" in capsys.readouterr().out
+
+
+def test_a_store_that_cannot_be_built_is_said_plainly_after_publishing(
+    tmp_path: Path, kb_root: Path, monkeypatch, capsys
+) -> None:
+    relocated = tmp_path / "kb"
+    for folder in paths.KB_FOLDERS:
+        shutil.copytree(kb_root / folder, relocated / folder)
+    monkeypatch.setattr(paths, "kb_root", lambda: relocated)
+    new = tmp_path / "kent-2025.csv"
+    new.write_text(csv_text(f"Kent,2025-03-31,2025-03-31,eligible_snapshot,total,1,1777,{SOURCE},"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["ingest", str(new), "--store", str(blocker / "store")]) == 2
+    said = capsys.readouterr().err
+    assert "published, but the store could not be built" in said and "Traceback" not in said
+    assert "1777" in "".join(p.read_text() for p in (relocated / "data" / "sources").rglob("*.ttl"))
