@@ -19,20 +19,16 @@ baseline holds everything in Python objects in each of its processes, so it runs
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -110,6 +106,32 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a server and all its processes."""
+    total = 0.0
+    for proc in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def wait_idle(pid: int, timeout: float = 120) -> float:
+    """Wait until a server has finished warming up (mappa-kb's query workers load their copies of the
+    store after it answers): until its processes use under a tenth of a core; the seconds waited."""
+    started = time.perf_counter()
+    before = cpu_seconds(pid)
+    while time.perf_counter() - started < timeout:
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        if now - before < 0.1:
+            break
+        before = now
+    return time.perf_counter() - started
+
+
 def children(pid: int, recursive: bool = True) -> list[int]:
     """The processes ``pid`` started (and, if ``recursive``, the ones they started)."""
     found = [
@@ -119,54 +141,57 @@ def children(pid: int, recursive: bool = True) -> list[int]:
     return found + [c for p in found for c in children(p)] if recursive else found
 
 
-def load_urls(make_url: Callable[[int], str], connections: int, seconds: float, accept: str) -> dict:
-    """Concurrent GETs of ``make_url(n)`` (n counts up) for ``seconds``: req/s, p50 and p99 of the ones
-    that succeeded, and how many failed."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    counter = itertools.count()
-    stop = time.perf_counter() + seconds
+COUNTER = "__COUNTER__"  # in a URL given to load_urls: a number no other request of the run has
 
-    def client() -> None:
-        while time.perf_counter() < stop:
-            request = urllib.request.Request(make_url(next(counter)), headers={"Accept": accept})
-            started = time.perf_counter()
-            try:
-                urllib.request.urlopen(request, timeout=60).read()
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-            except OSError:
-                with lock:
-                    errors[0] += 1
 
-    threads = [threading.Thread(target=client) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    latencies.sort()
-    if not latencies:
-        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": errors[0]}
+def load_urls(urls: list[str], connections: int, seconds: float, accept: str) -> dict:
+    """Concurrent keep-alive GETs from wrk for ``seconds``, cycling through ``urls`` (one server's), each
+    ``COUNTER`` in them replaced by a fresh number: req/s, p50 and p99, and how many failed (non-2xx/3xx
+    answers and socket errors). wrk is written in C, so the client takes little of the CPU it measures."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("the benchmarks need wrk, the HTTP load generator: apt-get install wrk")
+    base = urllib.parse.urlsplit(urls[0])
+    with tempfile.NamedTemporaryFile("w", suffix=".paths") as paths_file:
+        for url in urls:
+            parts = urllib.parse.urlsplit(url)
+            paths_file.write(parts.path + (f"?{parts.query}" if parts.query else "") + "\n")
+        paths_file.flush()
+        command = [
+            wrk,
+            f"--threads={min(connections, 2)}",
+            f"--connections={connections}",
+            f"--duration={max(1, round(seconds))}s",
+            "--timeout=60s",
+            f"--script={Path(__file__).with_name('load.lua')}",
+            f"{base.scheme}://{base.netloc}",
+            "--",
+            paths_file.name,
+            accept,
+        ]
+        printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    summary = next(line for line in printed.splitlines() if line.startswith("WRK "))
+    figures = {key: float(value) for key, value in (pair.split("=") for pair in summary.split()[1:])}
+    errors = int(figures["status_errors"] + figures["socket_errors"])
+    answered = figures["requests"] - figures["status_errors"]
     return {
-        "rps": len(latencies) / seconds,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": errors[0],
+        "rps": answered / figures["seconds"],
+        "p50": figures["p50"],
+        "p99": figures["p99"],
+        "errors": errors,
     }
 
 
 def load(url: str, query: str, connections: int, seconds: float, vary: bool, graph: bool = True) -> dict:
     """Concurrent SPARQL GETs for ``seconds``; ``vary`` adds a comment so that no two requests are alike."""
-
-    def make_url(number: int) -> str:
-        text = f"# {number}\n{query}" if vary else query
-        # The knowledge-base graph as the default graph: Virtuoso would otherwise add its own graphs.
-        params = {"query": text, **({"default-graph-uri": KB_GRAPH} if graph else {})}
-        return f"{url}?{urllib.parse.urlencode(params)}"
-
+    text = f"# {COUNTER}\n{query}" if vary else query
+    # The knowledge-base graph as the default graph: Virtuoso would otherwise add its own graphs.
+    params = {"query": text, **({"default-graph-uri": KB_GRAPH} if graph else {})}
     return load_urls(
-        make_url, connections, seconds, "application/sparql-results+json, application/n-triples;q=0.9"
+        [f"{url}?{urllib.parse.urlencode(params)}"],
+        connections,
+        seconds,
+        "application/sparql-results+json, application/n-triples;q=0.9",
     )
 
 
@@ -295,9 +320,11 @@ def main() -> None:
         print(
             "rdflib baseline: not run above national scale (every process holds the graph in Python objects)"
         )
-    for name, (url, _, startup) in servers.items():
+    for name, (url, process, startup) in servers.items():
         held = _count(url, graph=name != "rdflib")
-        print(f"{name:18s} ready in {startup:6.2f} s, holds {held} triples")
+        # Measured once every server is warm (mappa-kb's workers load their copies after it is ready).
+        warm = wait_idle(process.pid)
+        print(f"{name:18s} ready in {startup:6.2f} s, warm {warm:5.1f} s later, holds {held} triples")
         if held != triples:  # a peer that lost data would look fast for the wrong reason
             sys.exit(f"{name} holds {held} triples, not the {triples} built: its load failed")
 

@@ -18,11 +18,10 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import free_port, load_urls, memory_mb, start, wait_ready
+from endpoint import COUNTER, free_port, load_urls, memory_mb, start, wait_idle, wait_ready
 from validate_national import build_national_cube
 
 from mappa_kb import paths
@@ -51,8 +50,8 @@ SUMMARY_QUERY = (
 )
 
 
-def load(make_url: Callable[[int], str], connections: int, seconds: float) -> dict:
-    return load_urls(make_url, connections, seconds, "application/json")
+def load(urls: list[str], connections: int, seconds: float) -> dict:
+    return load_urls(urls, connections, seconds, "application/json")
 
 
 def main() -> None:
@@ -80,25 +79,20 @@ def main() -> None:
     def sparql(text: str) -> str:
         return f"{root}/sparql?{urllib.parse.urlencode({'query': text})}"
 
-    cases: dict[str, Callable[[int], str]] = {
-        "glossary search": lambda n: (
-            f"{root}/glossary/search?{urllib.parse.urlencode({'q': TERMS[n % len(TERMS)]})}"
-        ),
-        "  SPARQL, cold": lambda n: sparql(
-            f"# {n}\n" + SEARCH_QUERY.format(term=TERMS[n % len(TERMS)].lower())
-        ),
-        "  SPARQL, repeated": lambda n: sparql(SEARCH_QUERY.format(term=TERMS[n % len(TERMS)].lower())),
-        "summary": lambda n: f"{root}/glossary/{CONCEPTS[n % len(CONCEPTS)]}/summary",
-        "  SPARQL, cold ": lambda n: sparql(
-            f"# {n}\n" + SUMMARY_QUERY.format(concept=CONCEPTS[n % len(CONCEPTS)])
-        ),
-        "  SPARQL, repeated ": lambda n: sparql(SUMMARY_QUERY.format(concept=CONCEPTS[n % len(CONCEPTS)])),
+    cases: dict[str, list[str]] = {
+        "glossary search": [f"{root}/glossary/search?{urllib.parse.urlencode({'q': t})}" for t in TERMS],
+        "  SPARQL, cold": [sparql(f"# {COUNTER}\n" + SEARCH_QUERY.format(term=t.lower())) for t in TERMS],
+        "  SPARQL, repeated": [sparql(SEARCH_QUERY.format(term=t.lower())) for t in TERMS],
+        "summary": [f"{root}/glossary/{c}/summary" for c in CONCEPTS],
+        "  SPARQL, cold ": [sparql(f"# {COUNTER}\n" + SUMMARY_QUERY.format(concept=c)) for c in CONCEPTS],
+        "  SPARQL, repeated ": [sparql(SUMMARY_QUERY.format(concept=c)) for c in CONCEPTS],
     }
-    for make_url in cases.values():  # warm up: each service process reads the glossary once, at start
-        load(make_url, args.connections, 1.0)
+    wait_idle(process.pid)  # the query workers load their copies of the store after the service is ready
+    for urls in cases.values():  # warm up: each service process reads the glossary once, at start
+        load(urls, args.connections, 1.0)
     print(f"\n{'lookup':22s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}  errors")
-    for label, make_url in cases.items():
-        row = load(make_url, args.connections, args.seconds)
+    for label, urls in cases.items():
+        row = load(urls, args.connections, args.seconds)
         print(f"{label:22s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}  {row['errors']}")
     print(f"\nmappa-kb peak memory {memory_mb(process.pid):.0f} MB")
     os.killpg(process.pid, 15)

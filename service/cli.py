@@ -74,7 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 2, help="service processes (default: one per core)"
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="service processes (default: two per core)",
     )
     serve.add_argument("--threads", type=int, default=8, help="threads per service process (default 8)")
     serve.add_argument("--store", type=Path, help="where the store lives")

@@ -27,8 +27,9 @@ class Settings:
     # Every query is stopped after this many seconds, and its results cut after this many rows.
     query_timeout: float = 30.0
     max_rows: int = 10000
-    # Worker processes that run queries; a runaway query holds one of them, never the others.
-    query_workers: int = 4
+    # Worker processes that run queries, for each service process (`serve` starts two per core); a
+    # runaway query holds one of them, never the others.
+    query_workers: int = 2
     # Each query worker answers from an in-memory copy of the store once loaded (3-5x faster on joins
     # and aggregates), if the copy fits in this many MB (about 400 bytes a triple); 0: always from disk.
     memory_copy_mb: int = 1024

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -104,9 +104,9 @@ _PROLOGUE_AND_FORM = re.compile(
     r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
     re.IGNORECASE,
 )
-# Oxigraph reads keywords only as written (no \u escapes), so a query without these letters anywhere,
-# strings and comments included, has no SERVICE and no FROM clause.
-_NEEDS_FULL_CHECK = re.compile("service|from", re.IGNORECASE)
+# Oxigraph reads keywords only as written (no \u escapes) and in ASCII letters, so a query without
+# these words anywhere in any case, strings and comments included, has no SERVICE and no FROM clause.
+_FULL_CHECK_WORDS = ("service", "from")
 
 
 def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
@@ -120,7 +120,8 @@ def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
     """
     if not text.strip():
         raise QueryRefused("the query is empty")
-    if not _NEEDS_FULL_CHECK.search(text):
+    lowered = text.lower()  # (a plain search is ten times faster than a case-blind regular expression)
+    if not any(word in lowered for word in _FULL_CHECK_WORDS):
         found = _PROLOGUE_AND_FORM.match(text)
         if found:
             return found.group(1).upper()
@@ -166,17 +167,24 @@ def _looks_like_update(text: str) -> bool:
     return True
 
 
-class AnswerCache:
-    """Recent answers, least recently used out first, bounded by total size."""
+class _HasBody(Protocol):
+    body: bytes
+
+
+Answer = TypeVar("Answer", bound=_HasBody)
+
+
+class AnswerCache(Generic[Answer]):
+    """Recent answers (anything with a ``body``), least recently used out first, bounded by total size."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 4 * 1024 * 1024) -> None:
         self.max_bytes, self.max_entry = max_bytes, max_entry
-        self._entries: OrderedDict[tuple, Result] = OrderedDict()
+        self._entries: OrderedDict[tuple, Answer] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
 
-    def get(self, key: tuple) -> Result | None:
+    def get(self, key: tuple) -> Answer | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -184,17 +192,22 @@ class AnswerCache:
                 self.hits += 1
             return found
 
-    def put(self, key: tuple, result: Result) -> None:
-        if len(result.body) > self.max_entry:
+    def put(self, key: tuple, answer: Answer) -> None:
+        if len(answer.body) > self.max_entry:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = result
-            self._size += len(result.body)
+            self._entries[key] = answer
+            self._size += len(answer.body)
             while self._size > self.max_bytes:
                 _, dropped = self._entries.popitem(last=False)
                 self._size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
 
 
 class EmbeddedStore:
@@ -223,7 +236,7 @@ class EmbeddedStore:
             self.location, size=workers, timeout=timeout, max_rows=max_rows, memory_copy_mb=memory_copy_mb
         )
         # The opened store never changes, so an answer stays right for as long as this object lives.
-        self._answers = AnswerCache()
+        self._answers: AnswerCache[Result] = AnswerCache()
 
     def run(
         self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()

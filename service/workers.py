@@ -112,14 +112,13 @@ def answer(
     bindings = [
         {name: _term_json(row[name]) for name in names if row[name] is not None} for row in rows[:max_rows]
     ]
-    # Write the kept rows as SPARQL JSON, then let Oxigraph convert them to the format asked for.
-    data = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}).encode()
-    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
-    return Result(
-        parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format),
-        len(rows) > max_rows,
-        rows=len(bindings),
-    )
+    # Write the kept rows as SPARQL JSON; for another format, let Oxigraph convert them.
+    results = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    data = json.dumps(results, ensure_ascii=False, separators=(",", ":")).encode()
+    if format_name != "json":
+        parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        data = parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format)
+    return Result(data, len(rows) > max_rows, rows=len(bindings))
 
 
 def memory_snapshot(location: Path) -> Path:
@@ -226,7 +225,8 @@ class QueryWorkers:
     ) -> None:
         self.store_path, self.timeout, self.max_rows = store_path, timeout, max_rows
         self.memory_copy = copy_fits(store_path, memory_copy_mb)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # Last in, first out: the worker that just answered is the one most likely still awake and cached.
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()  # idle and busy: close() stops every one
         self._closed = False
         self._lock = threading.Lock()  # between starting a worker and closing the pool

@@ -12,6 +12,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from mappa_kb import paths
 from mappa_kb.cli import main
+from mappa_kb.store import KB_GRAPH
 from mappa_kb.validate import load_store
 
 from .conftest import running_service
@@ -127,3 +128,28 @@ def test_pages_over_an_external_server(remote_service: str) -> None:
         f"{remote_service}/doc/dataset/durham-2010-11", headers={"Accept": "text/html"}, timeout=30
     )
     assert page.status_code == 200 and ">593</a>" in page.text and "<svg" in page.text
+
+
+def test_answers_of_an_external_server_are_never_replayed(
+    remote: tuple[str, str], remote_service: str
+) -> None:
+    # Its data can change without the service knowing: the same query twice is asked twice.
+    count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+
+    def counted() -> int:
+        answer = requests.get(
+            f"{remote_service}/sparql", params=count, headers={"Accept": "text/csv"}, timeout=30
+        )
+        return int(answer.text.split()[1])
+
+    before = counted()
+    assert counted() == before
+    extra = "<https://example.org/replay-test> <https://example.org/p> 1 ."
+    update = f"INSERT DATA {{ GRAPH <{KB_GRAPH}> {{ {extra} }} }}"
+    as_update = {"Content-Type": "application/sparql-update"}
+    assert requests.post(remote[1], data=update, headers=as_update, timeout=30).ok
+    try:
+        assert counted() == before + 1
+    finally:
+        requests.post(remote[1], data=update.replace("INSERT", "DELETE"), headers=as_update, timeout=30)
+    assert counted() == before

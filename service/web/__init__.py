@@ -25,6 +25,7 @@ def create_app(
         operations,
         pages,
         publication,
+        replay,
         responses,
         skosmos,
         sparql,
@@ -63,6 +64,8 @@ def create_app(
     responses.install(app)
     fair_use.install(app, clients)
     operations.install(app)
+    # Outermost: a repeated SPARQL GET is sent again from the whole answer kept, in front of Flask.
+    app.wsgi_app = replay.Replayer(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
 
     glossary.preload(app)
 

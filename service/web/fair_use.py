@@ -35,6 +35,7 @@ class Refusal:
 
 
 UNCOUNTED = Refusal("", 0.0)  # let in without being counted (the table could not count it)
+VERDICT = "mappa.fair_use"  # in the WSGI environ: an admission already decided for this request (replay)
 
 
 class ClientTable:
@@ -139,6 +140,7 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
     settings = app.config["MAPPA_SETTINGS"]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     table = table or ClientTable.for_settings(settings)
+    app.extensions["mappa_clients"] = table
 
     @app.errorhandler(413)
     def too_large(_: Exception) -> Response:
@@ -151,7 +153,8 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
         if request.endpoint not in LIMITED:
             return None
         client = request.remote_addr or "unknown"
-        refusal = table.admit(client)
+        # Decided already, in front of the application (see replay.py): a request is admitted once.
+        refusal = request.environ[VERDICT] if VERDICT in request.environ else table.admit(client)
         if refusal is None:
             g.mappa_running_client = client
             return None

@@ -20,6 +20,7 @@ from .. import metrics
 
 blueprint = Blueprint("operations", __name__)
 LOG = logging.getLogger("mappa_kb.requests")
+RECORD = "mappa.record"  # in the WSGI environ: the request's log line, once written
 
 
 @blueprint.get("/metrics")
@@ -55,30 +56,34 @@ def install(app: Flask) -> None:
     @app.after_request
     def account(response: Response) -> Response:
         seconds = time.perf_counter() - g.get("mappa_started", time.perf_counter())
-        route = _route()
-        metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-        metrics.LATENCY.labels(route).observe(seconds)
-        LOG.info(
-            json.dumps(
-                {
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
-                    "method": request.method,
-                    "route": route,
-                    "status": response.status_code,
-                    "ms": round(seconds * 1000, 2),
-                    "bytes": response.calculate_content_length(),
-                    "client": request.remote_addr,
-                    "query": _query_hash(),
-                    "rows": g.get("mappa_rows"),
-                    "truncated": response.headers.get("MAPPA-Results-Truncated", "").startswith("true")
-                    or None,
-                },
-                separators=(",", ":"),
-            )
-        )
+        record = {
+            "method": request.method,
+            "route": _route(),
+            "status": response.status_code,
+            "bytes": response.calculate_content_length(),
+            "client": request.remote_addr,
+            "query": _query_hash(),
+            "rows": g.get("mappa_rows"),
+            "truncated": response.headers.get("MAPPA-Results-Truncated", "").startswith("true") or None,
+        }
+        request.environ[RECORD] = record  # the replay of this answer logs its own line from it
+        _account(record, seconds)
         return response
 
     _record_store_facts(app)
+
+
+def account_replay(record: dict, seconds: float, client: str) -> None:
+    """Count and log an answer sent again by the replay (see replay.py), in front of the application."""
+    metrics.CACHE_HITS.inc()
+    _account({**record, "client": client, "replayed": True}, seconds)
+
+
+def _account(record: dict, seconds: float) -> None:
+    metrics.REQUESTS.labels(record["route"], record["method"], str(record["status"])).inc()
+    metrics.LATENCY.labels(record["route"]).observe(seconds)
+    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    LOG.info(json.dumps({"time": when, **record, "ms": round(seconds * 1000, 2)}, separators=(",", ":")))
 
 
 def _record_store_facts(app: Flask) -> None:

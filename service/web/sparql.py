@@ -41,7 +41,7 @@ def _one(values: list[str], name: str) -> str | None:
 
 def _query_text() -> str | None:
     """The query of the request, by the three operations of the protocol."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: the headers a GET would have, as HTTP says
         if request.args.getlist("update"):
             raise ProtocolError("updates are not accepted: this endpoint is read-only")
         return _one(request.args.getlist("query"), "query")
@@ -136,7 +136,7 @@ def sparql() -> Response:
     except ProtocolError as error:
         return _plain(400, str(error))
     if text is None:
-        if request.method == "GET" and not request.args:
+        if request.method in ("GET", "HEAD") and not request.args:
             return _bare_get()
         return _plain(400, MISSING_QUERY)
     try:

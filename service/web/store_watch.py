@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from .. import metrics
 from ..glossary import load_glossary
@@ -29,12 +29,14 @@ from ..store import Store, StoreUnavailable, UnavailableStore, check_store
 POLL_SECONDS = 1.0
 CHECK_EVERY = 5  # polls between full checks (opening the served version afresh) of the served version
 LOG = logging.getLogger("mappa_kb.requests")
+CHOSEN_STORE = "mappa.store"  # in the WSGI environ: the store a request reads, if chosen before Flask
 
 
 def current_store() -> Store:
     """The store this request reads: the same one for all of it, even if a new one arrives meanwhile."""
     if "mappa_store" not in g:
-        g.mappa_store = current_app.extensions["mappa_store"]
+        # The replay in front of the application may have chosen it already, to keep the answer under it.
+        g.mappa_store = request.environ.get(CHOSEN_STORE) or current_app.extensions["mappa_store"]
     return g.mappa_store
 
 

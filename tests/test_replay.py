@@ -1,0 +1,68 @@
+"""A repeated SPARQL GET is sent again from the whole answer kept in front of the application: the same
+bytes and headers as the first answer, still counted by fair use, logged and measured, and never sent
+for a conditional request, another Accept, or another store version."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import requests
+
+from .conftest import running_service
+
+QUERY = {"query": "SELECT ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 3"}
+JSON_RESULTS = {"Accept": "application/sparql-results+json"}
+
+
+def _replays(url: str) -> float:
+    found = re.search(r"^mappa_kb_answer_cache_hits_total (\S+)$", requests.get(f"{url}/metrics").text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_repeated_query_gets_the_same_answer_and_is_logged_as_a_replay(built_store: Path) -> None:
+    # One service process, so that the second request reaches the process that kept the first answer.
+    with running_service(built_store, serve_args=("--workers", "1")) as url:
+        hits = _replays(url)
+        first, second = (
+            requests.get(f"{url}/sparql", params=QUERY, headers=JSON_RESULTS, timeout=10) for _ in range(2)
+        )
+        assert first.status_code == second.status_code == 200
+        assert second.content == first.content and len(first.json()["results"]["bindings"]) == 3
+        headers = [{k: v for k, v in a.headers.items() if k != "Date"} for a in (first, second)]
+        assert headers[0] == headers[1] and first.headers["ETag"]
+        assert first.headers["Access-Control-Allow-Origin"] == "*" and first.headers["Cache-Control"]
+        assert _replays(url) == hits + 1
+        time.sleep(0.3)
+        lines = [
+            json.loads(line) for line in running_service.log.read_text().splitlines() if '"/sparql"' in line
+        ]
+    kept, replayed = lines[-2:]
+    assert "replayed" not in kept and replayed["replayed"] is True
+    for field in ("status", "query", "rows", "bytes", "client"):
+        assert replayed[field] == kept[field], field
+    assert replayed["rows"] == 3 and replayed["ms"] >= 0
+
+
+def test_conditional_requests_and_other_formats_take_the_full_path(built_store: Path) -> None:
+    with running_service(built_store, serve_args=("--workers", "1")) as url:
+        first = requests.get(f"{url}/sparql", params=QUERY, headers=JSON_RESULTS, timeout=10)
+        again = {**JSON_RESULTS, "If-None-Match": first.headers["ETag"]}
+        assert requests.get(f"{url}/sparql", params=QUERY, headers=again, timeout=10).status_code == 304
+        as_csv = requests.get(f"{url}/sparql", params=QUERY, headers={"Accept": "text/csv"}, timeout=10)
+        assert as_csv.headers["Content-Type"].startswith("text/csv") and as_csv.text.startswith("label\r\n")
+        head = requests.head(f"{url}/sparql", params=QUERY, headers=JSON_RESULTS, timeout=10)
+        assert head.status_code == 200 and head.content == b""
+        # The JSON answer kept first is still the one sent for JSON.
+        replayed = requests.get(f"{url}/sparql", params=QUERY, headers=JSON_RESULTS, timeout=10)
+        assert replayed.content == first.content
+
+
+def test_replays_count_against_the_rate_limit(built_store: Path) -> None:
+    with running_service(built_store, serve_args=("--workers", "1"), MAPPA_KB_RATE_LIMIT="3") as url:
+        began = time.monotonic()
+        answers = [requests.get(f"{url}/sparql", params=QUERY, timeout=10).status_code for _ in range(8)]
+        refilled = int((time.monotonic() - began) * 3 / 60)
+        assert answers.count(200) == 3 + refilled and answers.count(429) == 5 - refilled
