@@ -168,6 +168,7 @@ def load_urls(urls: list[str], connections: int, seconds: float, accept: str) ->
             "--",
             paths_file.name,
             accept,
+            str(time.time_ns()),  # this run's own token: its cold requests repeat no earlier run's
         ]
         printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     summary = next(line for line in printed.splitlines() if line.startswith("WRK "))

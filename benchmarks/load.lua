@@ -1,14 +1,15 @@
 -- wrk script for the benchmarks (see load_urls in endpoint.py): cycles through the request paths of the
--- file named by its first argument, one per line, putting a number never used before in place of each
--- __COUNTER__ (so that a "cold" request is never a repeat), and prints one summary line at the end.
-local paths, accept, next_path, counter = {}, "*/*", 0, 0
+-- file named by its first argument, one per line, putting a token never used before in place of each
+-- __COUNTER__ (the run's own third argument, the thread and a count: a "cold" request is never a
+-- repeat, not even of an earlier run's), and prints one summary line at the end.
+local paths, accept, run, next_path, counter = {}, "*/*", "", 0, 0
 
 function init(args)
   for line in io.lines(args[1]) do
     paths[#paths + 1] = line
   end
   accept = args[2]
-  counter = (args[3] and tonumber(args[3]) or 0)
+  run = args[3]
 end
 
 local thread_number = 0
@@ -20,7 +21,7 @@ end
 function request()
   next_path = next_path % #paths + 1
   counter = counter + 1
-  local path = paths[next_path]:gsub("__COUNTER__", (id or 0) .. "x" .. counter)
+  local path = paths[next_path]:gsub("__COUNTER__", run .. "-" .. (id or 0) .. "-" .. counter)
   return wrk.format("GET", path, { Accept = accept })
 end
 

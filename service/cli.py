@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the web service (SPARQL endpoint) on the embedded store",
-        description="Serve /sparql and /healthz with gunicorn (several processes, each with threads), "
+        description="Serve /sparql and /healthz with granian (several processes, each with threads), "
         "building the store first if it is missing.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -174,8 +174,15 @@ class _HasBody(Protocol):
 Answer = TypeVar("Answer", bound=_HasBody)
 
 
+def _size_of(key: tuple, answer: _HasBody) -> int:
+    """What an entry holds: its body and the texts of its key (a long query with a short answer must
+    not fill memory unseen), plus the objects around them."""
+    return len(answer.body) + sum(len(part) for part in key if isinstance(part, (str, bytes))) + 256
+
+
 class AnswerCache(Generic[Answer]):
-    """Recent answers (anything with a ``body``), least recently used out first, bounded by total size."""
+    """Recent answers (anything with a ``body``), least recently used out first, bounded by the total
+    size of their bodies and keys."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entry: int = 4 * 1024 * 1024) -> None:
         self.max_bytes, self.max_entry = max_bytes, max_entry
@@ -193,16 +200,17 @@ class AnswerCache(Generic[Answer]):
             return found
 
     def put(self, key: tuple, answer: Answer) -> None:
-        if len(answer.body) > self.max_entry:
+        size = _size_of(key, answer)
+        if size > self.max_entry:
             return
         with self._lock:
             if key in self._entries:
                 return
             self._entries[key] = answer
-            self._size += len(answer.body)
+            self._size += size
             while self._size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped.body)
+                dropped_key, dropped = self._entries.popitem(last=False)
+                self._size -= _size_of(dropped_key, dropped)
 
     def clear(self) -> None:
         with self._lock:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from mappa_kb.web.server import ForwardedScheme
+
 from .conftest import running_service
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
@@ -133,3 +135,26 @@ def test_a_10_megabyte_query_gets_413_and_the_service_carries_on(live_server: st
     )
     assert response.status_code == 413 and "larger than" in response.text
     assert requests.get(f"{live_server}/sparql", params=ASK, timeout=10).status_code == 200
+
+
+def test_links_say_https_behind_a_trusted_proxy(live_server: str) -> None:
+    # The nginx of docs/deploy runs on the same machine: loopback is trusted by default.
+    describe = {"Accept": "text/turtle"}
+    plain = requests.get(f"{live_server}/sparql", headers=describe, timeout=10).text
+    proxied = requests.get(
+        f"{live_server}/sparql", headers={**describe, "X-Forwarded-Proto": "https"}, timeout=10
+    ).text
+    assert "sd:endpoint <http://127.0.0.1:" in plain and "sd:endpoint <https://127.0.0.1:" in proxied
+
+
+def test_a_forwarded_scheme_from_an_untrusted_address_is_ignored() -> None:
+    seen: list[str] = []
+
+    def application(environ: dict, _start: object) -> list[bytes]:
+        seen.append(environ["wsgi.url_scheme"])
+        return []
+
+    front = ForwardedScheme(application, allowed="192.0.2.1")
+    for client in ("203.0.113.9", "192.0.2.1"):
+        front({"REMOTE_ADDR": client, "HTTP_X_FORWARDED_PROTO": "https", "wsgi.url_scheme": "http"}, None)
+    assert seen == ["http", "https"]

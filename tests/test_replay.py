@@ -11,6 +11,9 @@ from pathlib import Path
 
 import requests
 
+from mappa_kb.store import AnswerCache
+from mappa_kb.workers import Result
+
 from .conftest import running_service
 
 QUERY = {"query": "SELECT ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 3"}
@@ -66,3 +69,12 @@ def test_replays_count_against_the_rate_limit(built_store: Path) -> None:
         answers = [requests.get(f"{url}/sparql", params=QUERY, timeout=10).status_code for _ in range(8)]
         refilled = int((time.monotonic() - began) * 3 / 60)
         assert answers.count(200) == 3 + refilled and answers.count(429) == 5 - refilled
+
+
+def test_kept_answers_are_bounded_by_their_keys_too() -> None:
+    # Unique long queries with short answers: the keys, not the bodies, are what would fill memory.
+    cache: AnswerCache[Result] = AnswerCache(max_bytes=100_000)
+    for number in range(1000):
+        cache.put((f"# {number}\n" + "x" * 10_000, "json"), Result(b"{}", False))
+    kept = [n for n in range(1000) if cache.get((f"# {n}\n" + "x" * 10_000, "json")) is not None]
+    assert 0 < len(kept) <= 10 and kept[-1] == 999  # the newest stay, within the budget

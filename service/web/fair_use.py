@@ -2,7 +2,7 @@
 on every request body.
 
 The counts are shared by every service process: ``mappa-kb serve`` makes the table in shared memory
-before gunicorn forks its processes, so a client gets the configured rate whichever process answers.
+before the server forks its processes, so a client gets the configured rate whichever process answers.
 (One machine's processes; several machines behind a balancer each count for themselves: limit there at
 the proxy.) Glossary lookups, pages and documents are cheap (answered from memory) and are not limited.
 """

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from .. import metrics
 from ..glossary import load_glossary
@@ -36,7 +36,8 @@ def current_store() -> Store:
     """The store this request reads: the same one for all of it, even if a new one arrives meanwhile."""
     if "mappa_store" not in g:
         # The replay in front of the application may have chosen it already, to keep the answer under it.
-        g.mappa_store = request.environ.get(CHOSEN_STORE) or current_app.extensions["mappa_store"]
+        chosen = request.environ.get(CHOSEN_STORE) if has_request_context() else None
+        g.mappa_store = chosen or current_app.extensions["mappa_store"]
     return g.mappa_store
 
 
