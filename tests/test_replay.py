@@ -78,3 +78,33 @@ def test_kept_answers_are_bounded_by_their_keys_too() -> None:
         cache.put((f"# {number}\n" + "x" * 10_000, "json"), Result(b"{}", False))
     kept = [n for n in range(1000) if cache.get((f"# {n}\n" + "x" * 10_000, "json")) is not None]
     assert 0 < len(kept) <= 10 and kept[-1] == 999  # the newest stay, within the budget
+
+
+KB = "https://w3id.org/mappa-kb/id/graph/knowledge-base"
+SAME_ANSWER_CASES = [
+    ({"query": QUERY["query"]}, "application/sparql-results+json"),
+    ({"query": QUERY["query"], "format": "csv"}, None),
+    ({"query": "ASK { ?s ?p ?o }"}, "application/sparql-results+xml;q=0.9, text/csv;q=0.1"),
+    ({"query": "SELECT * WHERE { ?s ?p ?o }"}, "text/tab-separated-values"),  # cut at the row limit
+    ({"query": "CONSTRUCT WHERE { ?s a <https://w3id.org/mappa-kb/def/mappa/MappaArea> }"}, "text/turtle"),
+    ({"query": "DESCRIBE <https://w3id.org/mappa-kb/id/area/durham>"}, "application/ld+json"),
+    ({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "default-graph-uri": KB}, "text/csv"),
+]
+
+
+def test_the_front_and_the_flask_view_give_the_same_answer(built_store: Path) -> None:
+    # A plain GET is answered in front of Flask; an If-None-Match that matches nothing sends the same
+    # request through the Flask view (which answers 200 in full). Every byte and header must agree.
+    with running_service(built_store, serve_args=("--workers", "1"), MAPPA_KB_MAX_ROWS="5") as url:
+        for params, accept in SAME_ANSWER_CASES:
+            headers = {"Accept": accept} if accept else {}
+            front = requests.get(f"{url}/sparql", params=params, headers=headers, timeout=10)
+            view = requests.get(
+                f"{url}/sparql", params=params, headers={**headers, "If-None-Match": '"x"'}, timeout=10
+            )
+            assert front.status_code == view.status_code == 200, (params, front.text)
+            assert front.content == view.content, params
+            sent = [{k: v for k, v in a.headers.items() if k.lower() != "date"} for a in (front, view)]
+            assert sent[0] == sent[1], params
+        cut = requests.get(f"{url}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=10)
+        assert cut.headers["MAPPA-Results-Truncated"] == "true; limit=5"

@@ -19,13 +19,13 @@ def create_app(
     from ..store import EmbeddedStore
     from . import (
         fair_use,
+        front,
         glossary,
         health,
         linked_data,
         operations,
         pages,
         publication,
-        replay,
         responses,
         skosmos,
         sparql,
@@ -64,8 +64,8 @@ def create_app(
     responses.install(app)
     fair_use.install(app, clients)
     operations.install(app)
-    # Outermost: a repeated SPARQL GET is sent again from the whole answer kept, in front of Flask.
-    app.wsgi_app = replay.Replayer(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
+    # Outermost: plain SPARQL GETs are answered (and repeats sent again) in front of Flask.
+    app.wsgi_app = front.SparqlFront(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
 
     glossary.preload(app)
 

@@ -153,7 +153,7 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
         if request.endpoint not in LIMITED:
             return None
         client = request.remote_addr or "unknown"
-        # Decided already, in front of the application (see replay.py): a request is admitted once.
+        # Decided already, in front of the application (see front.py): a request is admitted once.
         refusal = request.environ[VERDICT] if VERDICT in request.environ else table.admit(client)
         if refusal is None:
             g.mappa_running_client = client

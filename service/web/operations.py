@@ -20,7 +20,7 @@ from .. import metrics
 
 blueprint = Blueprint("operations", __name__)
 LOG = logging.getLogger("mappa_kb.requests")
-RECORD = "mappa.record"  # in the WSGI environ: the request's log line, once written
+STARTED = "mappa.started"  # in the WSGI environ: when the front (front.py) began the request
 
 
 @blueprint.get("/metrics")
@@ -35,11 +35,6 @@ def _route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "(no route)"
 
 
-def _query_hash() -> str | None:
-    text = g.get("mappa_query")  # set by the SPARQL view once it has read the query
-    return hashlib.sha256(text.encode()).hexdigest()[:12] if text else None
-
-
 def install(app: Flask) -> None:
     """Time every request, count it, and log it as one line."""
     if not LOG.handlers:
@@ -51,35 +46,59 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start_clock() -> None:
-        g.mappa_started = time.perf_counter()
+        # A request the front passed on after running its query: its time counts from the front's start.
+        g.mappa_started = request.environ.get(STARTED) or time.perf_counter()
 
     @app.after_request
     def account(response: Response) -> Response:
         seconds = time.perf_counter() - g.get("mappa_started", time.perf_counter())
-        record = {
-            "method": request.method,
-            "route": _route(),
-            "status": response.status_code,
-            "bytes": response.calculate_content_length(),
-            "client": request.remote_addr,
-            "query": _query_hash(),
-            "rows": g.get("mappa_rows"),
-            "truncated": response.headers.get("MAPPA-Results-Truncated", "").startswith("true") or None,
-        }
-        request.environ[RECORD] = record  # the replay of this answer logs its own line from it
-        _account(record, seconds)
+        record = new_record(
+            request.method,
+            _route(),
+            response.status_code,
+            response.calculate_content_length(),
+            request.remote_addr,
+            g.get("mappa_query"),
+            g.get("mappa_rows"),
+            response.headers.get("MAPPA-Results-Truncated", "").startswith("true"),
+        )
+        account_request(record, seconds)
         return response
 
     _record_store_facts(app)
 
 
+def new_record(
+    method: str,
+    route: str,
+    status: int,
+    size: int | None,
+    client: str | None,
+    query: str | None,
+    rows: int | None,
+    truncated: bool,
+) -> dict:
+    """The fields of a request's log line (all but the time it took)."""
+    return {
+        "method": method,
+        "route": route,
+        "status": status,
+        "bytes": size,
+        "client": client,
+        "query": hashlib.sha256(query.encode()).hexdigest()[:12] if query else None,
+        "rows": rows,
+        "truncated": truncated or None,
+    }
+
+
 def account_replay(record: dict, seconds: float, client: str) -> None:
-    """Count and log an answer sent again by the replay (see replay.py), in front of the application."""
+    """Count and log an answer sent again by the replay (see front.py), in front of the application."""
     metrics.CACHE_HITS.inc()
-    _account({**record, "client": client, "replayed": True}, seconds)
+    account_request({**record, "client": client, "replayed": True}, seconds)
 
 
-def _account(record: dict, seconds: float) -> None:
+def account_request(record: dict, seconds: float) -> None:
+    """Count a request in the metrics and write its log line."""
     metrics.REQUESTS.labels(record["route"], record["method"], str(record["status"])).inc()
     metrics.LATENCY.labels(record["route"]).observe(seconds)
     when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())

@@ -125,11 +125,17 @@ def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
     return answer
 
 
-def cache_control() -> str:
+def cache_control(seconds: int | None = None) -> str:
     """What HTTP caches may do with a successful answer: reuse it for the configured time (how stale
     it may get after a rebuild), or, at 0, keep it but ask again each time (a cheap 304 by ETag)."""
-    seconds = current_app.config["MAPPA_SETTINGS"].cache_seconds
+    if seconds is None:
+        seconds = current_app.config["MAPPA_SETTINGS"].cache_seconds
     return f"public, max-age={seconds}" if seconds else "public, no-cache"
+
+
+# On every response: browser tools and embedding sites on other origins use us; everything here is
+# public and read-only.
+CORS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED_HEADERS))
 
 
 def error(status: int, message: str, title: str | None = None) -> Response:
@@ -207,11 +213,8 @@ def install(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         headers = response.headers
-        # Browser tools and embedding sites on other origins use us; everything here is public and read-only.
-        headers["Access-Control-Allow-Origin"] = "*"
-        headers["Access-Control-Expose-Headers"] = (
-            "Content-Type, ETag, Link, Location, MAPPA-Results-Truncated"
-        )
+        for name, value in CORS:
+            headers[name] = value
         if request.method == "OPTIONS":
             headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"

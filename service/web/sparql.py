@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from .. import metrics
 from ..examples import examples
-from ..negotiation import GRAPHS, HTML, RESULTS, NotAcceptable, choose
+from ..negotiation import GRAPHS, HTML, RESULTS, Choice, NotAcceptable, choose
 from ..store import QueryRefused, StoreUnavailable, check_query
 from ..uris import checked_iri
 from ..workers import Dataset, QueryFailed, QueryTimeout
@@ -84,6 +84,18 @@ def _dataset() -> Dataset | None:
     return Dataset(tuple(default), tuple(named))
 
 
+OUTCOME = "mappa.sparql_failure"  # in the WSGI environ: how running the query failed in front of Flask
+
+
+def representation(
+    text: str, accept: str | None, format_name: str | None, service_allow: frozenset[str]
+) -> Choice:
+    """The format to answer a query in: checked (read-only, no fetching), then negotiated by its form."""
+    form = check_query(text, service_allow)
+    offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
+    return choose(offers, accept, format_name)
+
+
 def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
@@ -140,9 +152,14 @@ def sparql() -> Response:
             return _bare_get()
         return _plain(400, MISSING_QUERY)
     try:
-        form = check_query(text, current_app.config["MAPPA_SETTINGS"].service_allow)
-        offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
-        choice = choose(offers, request.headers.get("Accept"), request.args.get("format"))
+        service_allow = current_app.config["MAPPA_SETTINGS"].service_allow
+        choice = representation(
+            text, request.headers.get("Accept"), request.args.get("format"), service_allow
+        )
+        if (
+            OUTCOME in request.environ
+        ):  # the query already failed in front of Flask: say why, not run it again
+            raise request.environ[OUTCOME]
         result = current_store().run(text, choice.format_name, dataset)
     except QueryRefused as error:
         return _plain(400, str(error))

@@ -1,0 +1,181 @@
+"""``GET /sparql?query=...`` answered in front of Flask, and answered again when repeated.
+
+The SPARQL GET is most of the traffic, and for a small query Flask's fixed costs (request context,
+routing, hooks, response objects) outweigh the query's own. So the plain case is answered here, with
+the same checks, negotiation, store, headers, fair use, log line and metrics as the Flask view
+(``tests/test_replay.py`` compares the two answers byte for byte); anything else (a POST, a missing
+or duplicated parameter, a refused or unacceptable query, a conditional or Range request, a client
+over its limits, a query that fails) goes to the Flask view, which says what was wrong. A query
+that failed here is not run again there: the view is told how it failed.
+
+An answer depends only on the request's URL, its Accept header and the store version, and a store
+version never changes, so the whole answer is kept, and a repeat of the same request on the same
+version is sent again at the cost of a dictionary lookup. It is never stale: a new version is a new
+key, and the old answers are dropped when the first request for the new version arrives. A replay is
+still a request: fair use counts it, the request log has its line (``"replayed": true``) and the
+metrics count it. Answers of an external server are never kept: its data can change without the
+service knowing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+
+from flask import Flask
+from werkzeug.http import generate_etag, quote_etag
+from werkzeug.utils import get_content_type
+
+from ..negotiation import NotAcceptable
+from ..store import AnswerCache, QueryRefused
+from ..uris import checked_iri
+from ..workers import Dataset
+from . import operations
+from .fair_use import UNCOUNTED, VERDICT, ClientTable
+from .responses import CORS, cache_control
+from .sparql import OUTCOME, representation
+from .store_watch import CHOSEN_STORE
+
+PATH = "/sparql"
+_CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
+_PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", "format"}
+
+StartResponse = Callable[..., object]
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    record: dict  # the request-log line of the first answer, for the replays' lines
+
+
+@dataclasses.dataclass(frozen=True)
+class _Request:
+    query: str
+    dataset: Dataset | None
+    format_name: str | None
+
+
+def _plain_request(query_string: str) -> _Request | None:
+    """The parameters of a plain SPARQL GET, or None for anything the Flask view should judge."""
+    if not query_string.isascii():
+        return None
+    try:
+        pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    found: dict[str, list[str]] = {}
+    for name, value in pairs:
+        found.setdefault(name, []).append(value)
+    if (
+        not found.keys() <= _PARAMETERS
+        or len(found.get("query", ())) != 1
+        or len(found.get("format", ())) > 1
+    ):
+        return None
+    default, named = tuple(found.get("default-graph-uri", ())), tuple(found.get("named-graph-uri", ()))
+    try:
+        for iri in default + named:
+            checked_iri(iri)
+    except ValueError:
+        return None
+    dataset = Dataset(default, named) if default or named else None
+    return _Request(found["query"][0], dataset, (found.get("format") or [None])[0])
+
+
+class SparqlFront:
+    """WSGI middleware in front of the Flask application: answers plain SPARQL GETs itself, keeps the
+    whole successful answers, and sends them again for the same URL and Accept on the same version."""
+
+    def __init__(self, app: Flask, clients: ClientTable) -> None:
+        self.app, self.inner, self.clients = app, app.wsgi_app, clients
+        self.settings = app.config["MAPPA_SETTINGS"]
+        # Bodies only (the store keeps its own answers too): 32 MB a process, least recently used out.
+        self.kept: AnswerCache[Answer] = AnswerCache(max_bytes=32 * 1024 * 1024)
+        self._version = ""
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("PATH_INFO") != PATH
+            or not environ.get("QUERY_STRING")
+            or any(name in environ for name in _CONDITIONAL)
+        ):
+            return self.inner(environ, start_response)
+        store = self.app.extensions["mappa_store"]
+        environ[CHOSEN_STORE] = store  # the Flask view, if it answers, reads this very version
+        version = getattr(store, "version", "")  # "" for an external server, or a store out of service
+        if version and version != self._version:  # a new version: nothing kept for the old one is sent
+            self.kept.clear()
+            self._version = version
+        key = (environ["QUERY_STRING"], environ.get("HTTP_ACCEPT", ""), version)
+        found = self.kept.get(key) if version else None
+        started = environ[operations.STARTED] = time.perf_counter()
+        client = environ.get("REMOTE_ADDR") or "unknown"
+        if found is None:
+            found = self._answer(environ, store, client)
+            if found is None:
+                return self.inner(environ, start_response)
+            if version:
+                self.kept.put(key, found)
+            operations.account_request(found.record, time.perf_counter() - started)
+        else:
+            refusal = self.clients.admit(client)
+            if refusal is not None:  # refused (or let in uncounted): the view answers, with this verdict
+                environ[VERDICT] = refusal
+                return self.inner(environ, start_response)
+            self.clients.finished(client)  # no query runs: the replay holds no place among the client's
+            operations.account_replay(found.record, time.perf_counter() - started, client)
+        start_response(found.status, list(found.headers))
+        return [found.body]
+
+    def _answer(self, environ: dict, store: object, client: str) -> Answer | None:
+        """The answer to a plain SPARQL GET, or None for the Flask view to give (and say what was wrong)."""
+        asked = _plain_request(environ["QUERY_STRING"])
+        if asked is None:
+            return None
+        try:
+            choice = representation(
+                asked.query, environ.get("HTTP_ACCEPT"), asked.format_name, self.settings.service_allow
+            )
+        except (QueryRefused, NotAcceptable):
+            return None
+        refusal = self.clients.admit(client)
+        if refusal is not None:
+            environ[VERDICT] = refusal
+            return None
+        try:
+            result = store.run(asked.query, choice.format_name, asked.dataset)  # type: ignore[attr-defined]
+        except Exception as failure:  # the view says why (400, 502, 503), without running it again
+            environ[OUTCOME] = failure
+            environ[VERDICT] = UNCOUNTED  # admitted and counted here already
+            return None
+        finally:
+            self.clients.finished(client)
+        headers = [
+            ("Content-Type", get_content_type(choice.media_type, "utf-8")),
+            ("Content-Length", str(len(result.body))),
+            ("Vary", "Accept"),
+        ]
+        if result.truncated:  # cut at the size limit: say so, never silently
+            headers.append(("MAPPA-Results-Truncated", f"true; limit={self.settings.max_rows}"))
+        headers += [
+            *CORS,
+            ("Cache-Control", cache_control(self.settings.cache_seconds)),
+            ("ETag", quote_etag(generate_etag(result.body))),
+        ]
+        record = operations.new_record(
+            "GET", PATH, 200, len(result.body), client, asked.query, result.rows, result.truncated
+        )
+        return Answer("200 OK", tuple(headers), result.body, record)
