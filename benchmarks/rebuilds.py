@@ -3,7 +3,7 @@
 Starts `mappa-kb serve` on the shipped knowledge base (query time limit 5 s, so an old version is
 closed 15 s after its swap), sends the soak's mixed traffic from --connections loopback clients, and
 rebuilds the store --rebuilds times, 20 s apart. After each swap it prints the service's memory (PSS)
-by role: the gunicorn master, the service processes, their query workers. Memory that levels off is
+by role: the master process, the service processes, their query workers. Memory that levels off is
 caches filling; memory that climbs by the same step at every swap would be a leak.
 
     python benchmarks/rebuilds.py                 # 10 rebuilds, 6 connections

@@ -69,7 +69,7 @@ def _pss_mb(pid: int) -> float:
 
 
 def memory_by_role(pid: int) -> dict[str, float]:
-    """PSS in MB of the gunicorn master, the service processes, and their query workers (with the
+    """PSS in MB of the master process, the service processes, and their query workers (with the
     multiprocessing resource trackers), and the total."""
     services = children(pid, recursive=False)
     workers = [child for service in services for child in children(service, recursive=False)]

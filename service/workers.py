@@ -14,10 +14,12 @@ for each worker, so a copy is made only when it fits the budget a deployment set
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import multiprocessing
+import os
 import queue
 import sys
 import threading
@@ -146,7 +148,12 @@ def copy_fits(location: Path, budget_mb: int) -> bool:
 
 
 def _load_copy(snapshot: Path, stores: dict[str, ox.Store]) -> None:
-    """Load the in-memory copy; until it is whole (or if it cannot be read) the disk store answers."""
+    """Load the in-memory copy; until it is whole (or if it cannot be read) the disk store answers.
+
+    At the lowest CPU priority (this thread, and the loader threads it starts): every worker loads at
+    once, at start and at each new store version, and queries must not wait for that."""
+    with contextlib.suppress(OSError):  # if not allowed, it loads at normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         copy = ox.Store()
         copy.bulk_load(path=str(snapshot), format=ox.RdfFormat.N_QUADS)

@@ -25,6 +25,8 @@ def _open(driver, url: str, screenshot: str) -> None:
 def test_home_page_explains_mappa_and_searches(browser, live_server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
 
     _open(browser, f"{live_server}/", "home-page.png")
     assert (
@@ -32,7 +34,10 @@ def test_home_page_explains_mappa_and_searches(browser, live_server: str) -> Non
     )
     box = browser.find_element(By.ID, "home-search")
     box.send_keys("sopo", Keys.ENTER)
-    first = browser.find_element(By.CSS_SELECTOR, "ol.results li a")
+    # The form loads a new page: wait for it, rather than look at whatever page is there now.
+    first = WebDriverWait(browser, 20).until(
+        ready.presence_of_element_located((By.CSS_SELECTOR, "ol.results li a"))
+    )
     assert first.text == "Sexual Offences Prevention Order"
 
 

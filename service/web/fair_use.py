@@ -35,7 +35,7 @@ class Refusal:
 
 
 UNCOUNTED = Refusal("", 0.0)  # let in without being counted (the table could not count it)
-VERDICT = "mappa.fair_use"  # in the WSGI environ: an admission already decided for this request (replay)
+VERDICT = "mappa.fair_use"  # in the WSGI environ: an admission already decided (front.py)
 
 
 class ClientTable:

@@ -20,6 +20,7 @@ from .. import metrics
 
 blueprint = Blueprint("operations", __name__)
 LOG = logging.getLogger("mappa_kb.requests")
+FACTS_AFTER_SECONDS = 5.0
 STARTED = "mappa.started"  # in the WSGI environ: when the front (front.py) began the request
 
 
@@ -106,16 +107,19 @@ def account_request(record: dict, seconds: float) -> None:
 
 
 def _record_store_facts(app: Flask) -> None:
-    """The store's version and size as gauges, read in the background (a count takes a moment)."""
+    """The store's version and size as gauges; the size is counted a little after start-up, in the
+    background (a count takes a moment of a query worker, which the first requests should have)."""
+    metrics.STORE_VERSION.labels(getattr(app.extensions["mappa_store"], "version", "external")).set(1)
 
     def read() -> None:
         with app.app_context():
             store = current_app.extensions["mappa_store"]
-            metrics.STORE_VERSION.labels(getattr(store, "version", "external")).set(1)
             try:
                 counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
                 metrics.TRIPLES.set(int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"]))
             except Exception as problem:  # the store may be down; /healthz says so, this gauge waits
                 LOG.warning(json.dumps({"warning": f"cannot count the store's triples: {problem}"}))
 
-    threading.Thread(target=read, name="store-facts", daemon=True).start()
+    later = threading.Timer(FACTS_AFTER_SECONDS, read)
+    later.daemon = True
+    later.start()

@@ -50,12 +50,12 @@ MAX_REQUEST_HEAD = 16 * 1024
 
 def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
     """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads."""
+    from . import create_app  # imported here, once: every service process is forked with it
+
     # Made here, before the service processes are forked: one fair-use count for all of them.
     clients = ClientTable.for_settings(settings)
 
     def load_application() -> Flask:  # runs in each service process, after the fork
-        from . import create_app
-
         app = create_app(settings, clients=clients)
         app.wsgi_app = ForwardedScheme(app.wsgi_app)  # type: ignore[method-assign]
         return app

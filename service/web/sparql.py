@@ -156,9 +156,8 @@ def sparql() -> Response:
         choice = representation(
             text, request.headers.get("Accept"), request.args.get("format"), service_allow
         )
-        if (
-            OUTCOME in request.environ
-        ):  # the query already failed in front of Flask: say why, not run it again
+        # The query already failed in front of Flask (front.py): say why, without running it again.
+        if OUTCOME in request.environ:
             raise request.environ[OUTCOME]
         result = current_store().run(text, choice.format_name, dataset)
     except QueryRefused as error:

@@ -35,7 +35,7 @@ CHOSEN_STORE = "mappa.store"  # in the WSGI environ: the store a request reads, 
 def current_store() -> Store:
     """The store this request reads: the same one for all of it, even if a new one arrives meanwhile."""
     if "mappa_store" not in g:
-        # The replay in front of the application may have chosen it already, to keep the answer under it.
+        # The front (front.py) may have chosen it already, to keep the answer under its version.
         chosen = request.environ.get(CHOSEN_STORE) if has_request_context() else None
         g.mappa_store = chosen or current_app.extensions["mappa_store"]
     return g.mappa_store
