@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -46,6 +47,8 @@ class Settings:
     # How long HTTP caches (browsers, a proxy) may reuse an answer without asking again; the data can
     # change at any rebuild, so this is how stale a cached answer may be. 0: always revalidate (ETag).
     cache_seconds: int = 300
+    # The proxies whose X-Forwarded-Proto is believed (so that links say https behind TLS); "*": any.
+    forwarded_allow: frozenset[str] = frozenset({"127.0.0.1", "::1"})
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +83,7 @@ class Settings:
                 environ, "MAPPA_KB_MAX_REQUEST_BYTES", cls.max_request_bytes, int, 1024, 100 * 1024 * 1024
             ),
             cache_seconds=_number(environ, "MAPPA_KB_CACHE_SECONDS", cls.cache_seconds, int, 0, 86400),
+            forwarded_allow=_addresses(environ, "MAPPA_KB_FORWARDED_ALLOW_IPS", cls.forwarded_allow),
         )
 
 
@@ -88,6 +92,18 @@ def _endpoint(value: str | None, name: str) -> str | None:
     if value is not None and not re.match(r"^https?://[^/\s?#]+(/[^\s#]*)?$", value):
         raise ConfigError(f"{name}: {value!r} is not an http(s) URL of a SPARQL endpoint")
     return value
+
+
+def _addresses(environ: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
+    """IP addresses, separated by commas or spaces, or "*" for any."""
+    raw = environ.get(name, "").replace(",", " ").split()
+    for address in raw:
+        if address != "*":
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ConfigError(f"{name}: {address!r} is not an IP address (or *)") from None
+    return frozenset(raw) if raw else default
 
 
 def _number(environ: Mapping[str, str], name: str, default, kind, low, high):
@@ -117,6 +133,7 @@ FILE_KEYS = {
     "concurrent_queries": "MAPPA_KB_CONCURRENT_QUERIES",
     "max_request_bytes": "MAPPA_KB_MAX_REQUEST_BYTES",
     "cache_seconds": "MAPPA_KB_CACHE_SECONDS",
+    "forwarded_allow_ips": "MAPPA_KB_FORWARDED_ALLOW_IPS",
 }
 
 

@@ -24,6 +24,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from . import paths, uris
 from .negotiation import GRAPHS, RESULTS, by_name
 from .store import (
+    COUNT_TRIPLES,
     KB_GRAPH,
     QueryRefused,
     RemoteUnavailable,
@@ -158,6 +159,10 @@ class RemoteStore:
             return b"true" in self.run("ASK { ?s ?p ?o }", "json").body
         except (QueryTimeout, QueryFailed, StoreUnavailable):
             return False
+
+    def triples(self) -> int:
+        counted = json.loads(self.run(COUNT_TRIPLES, "json").body)
+        return int(counted["results"]["bindings"][0]["n"]["value"])
 
     def describe(self) -> str:
         return f"external SPARQL server at {self.endpoint} (graph {self.graph})"

@@ -37,6 +37,7 @@ from .workers import (
 )
 
 KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 class QueryRefused(ValueError):
@@ -68,6 +69,10 @@ class Store(Protocol):
     def graph(self) -> str: ...
 
     def ready(self) -> bool: ...
+
+    def triples(self) -> int:
+        """How many triples the knowledge base holds."""
+        ...
 
     def describe(self) -> str: ...
 
@@ -274,6 +279,16 @@ class EmbeddedStore:
         except (OSError, RuntimeError):
             return False
 
+    def triples(self) -> int:
+        store = self._store
+        if store is None:
+            raise StoreUnavailable(f"the store version {self.version} has been closed")
+        try:  # here, not in a worker: a count of one version, read once, in the background
+            found = store.query(COUNT_TRIPLES, default_graph=ox.NamedNode(self.graph))
+            return int(next(iter(found))[0].value)
+        except (OSError, RuntimeError) as error:
+            raise StoreUnavailable(f"the store could not be read: {error}") from None
+
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path} (version {self.location.name})"
 
@@ -315,6 +330,9 @@ class UnavailableStore:
 
     def ready(self) -> bool:
         return False
+
+    def triples(self) -> int:
+        raise StoreUnavailable(self.reason)
 
     def describe(self) -> str:
         return self.reason

@@ -134,9 +134,11 @@ def test_a_bad_base_uri_setting_is_named_in_the_error(monkeypatch, capsys) -> No
         ("MAPPA_KB_QUERY_TIMEOUT", "soon", "'soon' is not a number"),
         ("MAPPA_KB_MAX_ROWS", "0", "outside 1 to"),
         ("MAPPA_KB_QUERY_WORKERS", "2.5", "not a whole number"),
+        ("MAPPA_KB_FORWARDED_ALLOW_IPS", "127.0.0.1, proxy.example.org", "not an IP address"),
     ],
 )
 def test_bad_limit_settings_are_named(monkeypatch, capsys, name: str, value: str, says: str) -> None:
     monkeypatch.setenv(name, value)
     assert main(["query", "ASK {}"]) == 2
-    assert f"{name}: " in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"{name}: " in said and says in said

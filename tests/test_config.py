@@ -59,3 +59,14 @@ def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, content: str, say
 def test_a_missing_file_is_named() -> None:
     with pytest.raises(ConfigError, match=r"cannot read /nowhere/mappa\.toml"):
         Settings.from_environment({"MAPPA_KB_CONFIG": "/nowhere/mappa.toml"})
+
+
+def test_the_proxies_believed_are_ip_addresses() -> None:
+    assert Settings.from_environment({}).forwarded_allow == {"127.0.0.1", "::1"}
+    assert Settings.from_environment({"MAPPA_KB_CONFIG": str(EXAMPLE)}).forwarded_allow == {
+        "127.0.0.1",
+        "::1",
+    }
+    chosen = Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "10.0.0.5, 2001:db8::1"})
+    assert chosen.forwarded_allow == {"10.0.0.5", "2001:db8::1"}
+    assert Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "*"}).forwarded_allow == {"*"}

@@ -13,7 +13,6 @@ exit (no interpreter shutdown), so RocksDB's destructors never race the store wa
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 
 from flask import Flask
@@ -27,14 +26,12 @@ from .fair_use import ClientTable
 
 
 class ForwardedScheme:
-    """Trust ``X-Forwarded-Proto`` from the proxies named by FORWARDED_ALLOW_IPS (default: this machine's
-    loopback, where the nginx of docs/deploy runs), so that links the service writes behind a TLS proxy
-    say https; from anyone else the header is ignored."""
+    """Trust ``X-Forwarded-Proto`` from the proxies ``allowed`` (MAPPA_KB_FORWARDED_ALLOW_IPS; by default
+    this machine's loopback, where the nginx of docs/deploy runs), so that links the service writes
+    behind a TLS proxy say https; from anyone else the header is ignored."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], allowed: str | None = None) -> None:
-        self.app = app
-        names = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1") if allowed is None else allowed
-        self.allowed = {name.strip() for name in names.split(",") if name.strip()}
+    def __init__(self, app: Callable[..., Iterable[bytes]], allowed: frozenset[str]) -> None:
+        self.app, self.allowed = app, allowed
 
     def __call__(self, environ: dict, start_response: Callable[..., object]) -> Iterable[bytes]:
         scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
@@ -57,7 +54,7 @@ def serve(settings: Settings, host: str, port: int, processes: int, threads: int
 
     def load_application() -> Flask:  # runs in each service process, after the fork
         app = create_app(settings, clients=clients)
-        app.wsgi_app = ForwardedScheme(app.wsgi_app)  # type: ignore[method-assign]
+        app.wsgi_app = ForwardedScheme(app.wsgi_app, settings.forwarded_allow)  # type: ignore[method-assign]
         return app
 
     server = Server(

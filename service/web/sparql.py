@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 from flask import Blueprint, Response, current_app, g, render_template, request
@@ -109,9 +108,7 @@ def _bare_get() -> Response:
     if choice == HTML:
         return _query_page()
     store = current_store()
-    counted = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json")
-    triples = int(json.loads(counted.body)["results"]["bindings"][0]["n"]["value"])
-    graph = service_description(request.base_url, store.graph, triples)
+    graph = service_description(request.base_url, store.graph, store.triples())
     body = graph.serialize(format=RDFLIB_FORMATS[choice.format_name], encoding="utf-8")
     response = Response(body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
