@@ -29,7 +29,7 @@ from werkzeug.http import generate_etag, quote_etag
 from werkzeug.utils import get_content_type
 
 from ..negotiation import NotAcceptable
-from ..store import AnswerCache, QueryRefused
+from ..store import AnswerCache, QueryRefused, Store
 from ..uris import checked_iri
 from ..workers import Dataset
 from . import operations
@@ -140,7 +140,7 @@ class SparqlFront:
         start_response(found.status, list(found.headers))
         return [found.body]
 
-    def _answer(self, environ: dict, store: object, client: str) -> Answer | None:
+    def _answer(self, environ: dict, store: Store, client: str) -> Answer | None:
         """The answer to a plain SPARQL GET, or None for the Flask view to give (and say what was wrong)."""
         asked = _plain_request(environ["QUERY_STRING"])
         if asked is None:
@@ -156,7 +156,7 @@ class SparqlFront:
             environ[VERDICT] = refusal
             return None
         try:
-            result = store.run(asked.query, choice.format_name, asked.dataset)  # type: ignore[attr-defined]
+            result = store.run(asked.query, choice.format_name, asked.dataset)
         except Exception as failure:  # the view says why (400, 502, 503), without running it again
             environ[OUTCOME] = failure
             environ[VERDICT] = UNCOUNTED  # admitted and counted here already
