@@ -1,7 +1,7 @@
 """Prometheus metrics, one set for all service processes.
 
-Under `mappa-kb serve` each process counts for itself into files in PROMETHEUS_MULTIPROC_DIR (set by
-``mappa-kb serve`` before the processes start) and ``/metrics`` adds them up; run in one process (the
+Under ``mappa-kb serve`` each process counts for itself into files in PROMETHEUS_MULTIPROC_DIR (set
+before the processes start) and ``/metrics`` adds them up; run in one process (the
 tests' app), the counts are in memory.
 """
 

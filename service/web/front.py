@@ -30,12 +30,11 @@ from werkzeug.utils import get_content_type
 
 from ..negotiation import NotAcceptable
 from ..store import AnswerCache, QueryRefused, Store
-from ..uris import checked_iri
 from ..workers import Dataset
 from . import operations
 from .fair_use import UNCOUNTED, VERDICT, ClientTable
 from .responses import CORS, cache_control
-from .sparql import OUTCOME, representation
+from .sparql import OUTCOME, ProtocolError, dataset_of, representation
 from .store_watch import CHOSEN_STORE
 
 PATH = "/sparql"
@@ -84,13 +83,10 @@ def _plain_request(query_string: str) -> _Request | None:
         or len(found.get("format", ())) > 1
     ):
         return None
-    default, named = tuple(found.get("default-graph-uri", ())), tuple(found.get("named-graph-uri", ()))
     try:
-        for iri in default + named:
-            checked_iri(iri)
-    except ValueError:
+        dataset = dataset_of(found.get("default-graph-uri", []), found.get("named-graph-uri", []))
+    except ProtocolError:
         return None
-    dataset = Dataset(default, named) if default or named else None
     return _Request(found["query"][0], dataset, (found.get("format") or [None])[0])
 
 

@@ -108,7 +108,7 @@ def account_request(record: dict, seconds: float) -> None:
 
 def _record_store_facts(app: Flask) -> None:
     """The store's version and size as gauges; the size is counted a little after start-up, in the
-    background (a count takes a moment of a query worker, which the first requests should have)."""
+    background (a count takes a moment of CPU, which the first requests should have)."""
     metrics.STORE_VERSION.labels(getattr(app.extensions["mappa_store"], "version", "external")).set(1)
 
     def read() -> None:

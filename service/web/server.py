@@ -22,6 +22,7 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from ..config import Settings
+from . import create_app
 from .fair_use import ClientTable
 
 
@@ -47,8 +48,6 @@ MAX_REQUEST_HEAD = 16 * 1024
 
 def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
     """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads."""
-    from . import create_app  # imported here, once: every service process is forked with it
-
     # Made here, before the service processes are forked: one fair-use count for all of them.
     clients = ClientTable.for_settings(settings)
 

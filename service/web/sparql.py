@@ -65,13 +65,16 @@ def _query_text() -> str | None:
 
 
 def _dataset() -> Dataset | None:
-    """The RDF data set the request names with default-graph-uri and named-graph-uri, if any.
+    """The RDF data set the request names with default-graph-uri and named-graph-uri, if any."""
+    return dataset_of(request.values.getlist("default-graph-uri"), request.values.getlist("named-graph-uri"))
+
+
+def dataset_of(default: list[str], named: list[str]) -> Dataset | None:
+    """The RDF data set of these default-graph-uri and named-graph-uri values, if any.
 
     Only graphs of the store can be named; an IRI the store does not hold is an empty graph. The
     service never dereferences these IRIs.
     """
-    default = request.values.getlist("default-graph-uri")
-    named = request.values.getlist("named-graph-uri")
     for iri in default + named:
         try:
             checked_iri(iri)
