@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import urllib.parse
@@ -63,6 +64,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mappa-bench-glossary-"))
+    try:
+        measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, work: Path) -> None:
+    """Build the cube in ``work``, start the service, load it and print the figures."""
     (work / "data").mkdir()
     observations = build_national_cube(work / "data", args.years)
     files = paths.turtle_files("ontology") + sorted((work / "data").glob("*.ttl"))

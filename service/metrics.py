@@ -29,10 +29,12 @@ LATENCY = Histogram(
 QUERY_TIMEOUTS = Counter("mappa_kb_query_timeouts_total", "Queries stopped at the time limit")
 ANSWERED = Counter(
     "mappa_kb_queries_answered_total",
-    "Queries answered by the store, by the copy that answered (memory or disk)",
+    "Queries answered by the store, by what answered: the memory or disk copy, or its size (COUNT of all)",
     ["copy"],
 )
-CACHE_HITS = Counter("mappa_kb_answer_cache_hits_total", "Queries answered from the answer cache")
+CACHE_HITS = Counter(
+    "mappa_kb_answer_cache_hits_total", "Answers sent again from those kept (SPARQL and glossary lookups)"
+)
 REFUSED = Counter("mappa_kb_fair_use_refusals_total", "Requests refused by the fair-use limits", ["reason"])
 TRIPLES = Gauge("mappa_kb_store_triples", "Triples in the knowledge base", multiprocess_mode="max")
 STORE_VERSION = Gauge(

@@ -7,6 +7,7 @@ beside the old one and swapped in by renaming, so that a restart does not re-par
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -34,10 +35,12 @@ from .workers import (
     Result,
     WorkerLost,
     memory_snapshot,
+    solutions,
 )
 
 KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 class QueryRefused(ValueError):
@@ -104,10 +107,14 @@ def _service_targets(node: object) -> list[object]:
 
 # The prologue (BASE, PREFIX, comments) and the query-form keyword after it. Possessive quantifiers:
 # no backtracking, however long the text.
-_PROLOGUE_AND_FORM = re.compile(
-    r"(?:\s|#[^\n\r]*+|BASE\s*+<[^<>\s]*+>|PREFIX\s*+[^\s:<>]*+:\s*+<[^<>\s]*+>)*+"
-    r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b",
-    re.IGNORECASE,
+_PROLOGUE = r"(?:\s|#[^\n\r]*+|BASE\s*+<[^<>\s]*+>|PREFIX\s*+[^\s:<>]*+:\s*+<[^<>\s]*+>)*+"
+_PROLOGUE_AND_FORM = re.compile(_PROLOGUE + r"(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+# A query that only counts every triple of its default graph: SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o },
+# in any case and spacing, with any variable names. ASCII only, as Oxigraph reads keywords.
+_COUNT_EVERY_TRIPLE = re.compile(
+    _PROLOGUE + r"SELECT\s*+\(\s*+COUNT\s*+\(\s*+\*\s*+\)\s*+AS\s*+[?$](\w++)\s*+\)\s*+(?:WHERE\s*+)?"
+    r"\{\s*+[?$](\w++)\s++[?$](\w++)\s++[?$](\w++)\s*+\.?\s*+\}\s*+",
+    re.IGNORECASE | re.ASCII,
 )
 # Oxigraph reads keywords only as written (no \u escapes) and in ASCII letters, so a query without
 # these words anywhere in any case, strings and comments included, has no SERVICE and no FROM clause.
@@ -131,6 +138,15 @@ def check_query(text: str, service_allow: frozenset[str] = frozenset()) -> str:
         if found:
             return found.group(1).upper()
     return _full_check(text, service_allow)
+
+
+def counted_variable(text: str) -> str | None:
+    """The result variable of a query that does nothing but count every triple of its default graph,
+    else None. Such a query asks the size of the data set, which a store version knows already."""
+    found = _COUNT_EVERY_TRIPLE.fullmatch(text)
+    if found is None or len(set(found.groups())) != 4:  # a variable named twice is not this query
+        return None
+    return found.group(1)
 
 
 def explain_syntax_error(text: str, store_message: str) -> QueryRefused:
@@ -223,6 +239,9 @@ class AnswerCache(Generic[Answer]):
             self._size = 0
 
 
+_EMPTY = ox.Store()  # in memory, never written: parses a query without reading any data
+
+
 class EmbeddedStore:
     """An Oxigraph database on disk, opened read-only, queried by worker processes under limits."""
 
@@ -250,6 +269,7 @@ class EmbeddedStore:
         )
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers: AnswerCache[Result] = AnswerCache()
+        self._size = _recorded_size(self.location)  # the number of triples: written by the build
 
     def run(
         self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
@@ -261,7 +281,9 @@ class EmbeddedStore:
             metrics.CACHE_HITS.inc()
             return cached
         try:
-            result = self._workers.run(text, format_name, key[2], bindings)
+            result = self._size_answer(text, format_name, key[2], bindings) or self._workers.run(
+                text, format_name, key[2], bindings
+            )
         except QuerySyntaxError as error:
             raise explain_syntax_error(text, f"SPARQL syntax error: {error}") from None
         except WorkerLost as error:
@@ -269,6 +291,21 @@ class EmbeddedStore:
         metrics.ANSWERED.labels(result.copy).inc()
         self._answers.put(key, result)
         return result
+
+    def _size_answer(
+        self, text: str, format_name: str, dataset: Dataset, bindings: Bindings
+    ) -> Result | None:
+        """The answer to a query that counts every triple of the knowledge base, from the size the
+        build recorded (Blazegraph's "fast range count" does the same); None for any other query."""
+        name = counted_variable(text)
+        if name is None or self._size is None or bindings or dataset != Dataset((self.graph,)):
+            return None
+        try:  # Oxigraph's own parser judges the prologue; over an empty store, the parse is all it costs
+            _EMPTY.query(text)
+        except SyntaxError:
+            return None  # the workers' parse gives the error, with its position
+        row = {name: {"type": "literal", "value": str(self._size), "datatype": XSD_INTEGER}}
+        return dataclasses.replace(solutions([name], [row], format_name), copy="size")
 
     def ready(self) -> bool:
         store = self._store
@@ -280,14 +317,17 @@ class EmbeddedStore:
             return False
 
     def triples(self) -> int:
-        store = self._store
+        if self._size is not None:
+            return self._size
+        store = self._store  # a version built before its size was recorded: counted once, here
         if store is None:
             raise StoreUnavailable(f"the store version {self.version} has been closed")
-        try:  # here, not in a worker: a count of one version, read once, in the background
+        try:
             found = store.query(COUNT_TRIPLES, default_graph=ox.NamedNode(self.graph))
-            return int(next(iter(found))[0].value)
+            self._size = int(next(iter(found))[0].value)
         except (OSError, RuntimeError) as error:
             raise StoreUnavailable(f"the store could not be read: {error}") from None
+        return self._size
 
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path} (version {self.location.name})"
@@ -385,11 +425,25 @@ def build_store(
     snapshot = memory_snapshot(staging)
     disk.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
     del disk
+    size_record(staging).write_text(f"{triples}\n")
     snapshot.rename(memory_snapshot(version))
+    size_record(staging).rename(size_record(version))
     staging.rename(version)
     _point_at(target, version)
     _prune(versions, keep=version)
     return target, triples, time.perf_counter() - started
+
+
+def size_record(location: Path) -> Path:
+    """The file beside a store version that says how many triples it holds (a version never changes)."""
+    return location.with_name(location.name + ".triples")
+
+
+def _recorded_size(location: Path) -> int | None:
+    try:
+        return int(size_record(location).read_text())
+    except (OSError, ValueError):  # a version built before sizes were recorded: counted when asked
+        return None
 
 
 def _point_at(target: Path, version: Path) -> None:
@@ -407,3 +461,4 @@ def _prune(versions: Path, keep: Path) -> None:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
             memory_snapshot(old).unlink(missing_ok=True)
+            size_record(old).unlink(missing_ok=True)

@@ -114,13 +114,18 @@ def answer(
     bindings = [
         {name: _term_json(row[name]) for name in names if row[name] is not None} for row in rows[:max_rows]
     ]
-    # Write the kept rows as SPARQL JSON; for another format, let Oxigraph convert them.
+    return solutions(names, bindings, format_name, truncated=len(rows) > max_rows)
+
+
+def solutions(names: list[str], bindings: list[dict], format_name: str, truncated: bool = False) -> Result:
+    """SELECT results in ``format_name``, from the variables and the rows as SPARQL JSON has them."""
+    # Write the rows as SPARQL JSON; for another format, let Oxigraph convert them.
     results = {"head": {"vars": names}, "results": {"bindings": bindings}}
     data = json.dumps(results, ensure_ascii=False, separators=(",", ":")).encode()
     if format_name != "json":
         parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
         data = parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format)
-    return Result(data, len(rows) > max_rows, rows=len(bindings))
+    return Result(data, truncated, rows=len(bindings))
 
 
 def memory_snapshot(location: Path) -> Path:

@@ -15,7 +15,7 @@ QUERIES = [
         "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } ORDER BY ?s",
         "csv",
     ),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "json"),
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", "json"),
     ("CONSTRUCT { ?s ?p ?o } WHERE { ?s a <http://purl.org/linked-data/cube#Observation> ; ?p ?o }", "nt"),
 ]
 
@@ -50,7 +50,7 @@ def test_without_its_snapshot_a_store_is_answered_from_disk(tmp_path: Path) -> N
     store = EmbeddedStore(target, workers=1)
     try:
         time.sleep(2)  # time enough for a copy to load, were there one
-        answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "csv")
+        answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } }", "csv")  # (not its size)
         assert answer.copy == "disk" and answer.body.split()[-1] == str(triples).encode()
     finally:
         store.close()
@@ -62,7 +62,7 @@ def test_a_snapshot_that_does_not_parse_leaves_the_disk_store_answering(tmp_path
     store = EmbeddedStore(target, workers=1)
     try:
         assert not _answered_from_memory(store, seconds=3)
-        answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "csv")
+        answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } }", "csv")  # (not its size)
         assert answer.body.split()[-1] == str(triples).encode()
     finally:
         store.close()

@@ -1,6 +1,7 @@
-"""A repeated SPARQL GET is sent again from the whole answer kept in front of the application: the same
-bytes and headers as the first answer, still counted by fair use, logged and measured, and never sent
-for a conditional request, another Accept, or another store version."""
+"""A repeated SPARQL GET (or glossary lookup) is sent again from the whole answer kept in front of the
+application: the same bytes and headers as the first answer, still counted by fair use, logged and
+measured, and never sent for a conditional request, another Accept, another host, or another store
+version."""
 
 from __future__ import annotations
 
@@ -47,6 +48,29 @@ def test_a_repeated_query_gets_the_same_answer_and_is_logged_as_a_replay(built_s
     for field in ("status", "query", "rows", "bytes", "client"):
         assert replayed[field] == kept[field], field
     assert replayed["rows"] == 3 and replayed["ms"] >= 0
+
+
+def test_a_repeated_glossary_lookup_is_sent_again_only_to_its_own_host(built_store: Path) -> None:
+    summary, as_json = "/glossary/category-2/summary", {"Accept": "application/json"}
+    with running_service(built_store, serve_args=("--workers", "1")) as url:
+        hits = _replays(url)
+        first, second = (requests.get(f"{url}{summary}", headers=as_json, timeout=10) for _ in range(2))
+        assert first.status_code == second.status_code == 200 and second.content == first.content
+        headers = [{k: v for k, v in a.headers.items() if k != "Date"} for a in (first, second)]
+        assert headers[0] == headers[1] and first.headers["ETag"] and first.headers["Vary"] == "Accept"
+        assert _replays(url) == hits + 1
+        # Its links name the host asked for: another host is another answer, never the one kept.
+        elsewhere = requests.get(f"{url}{summary}", headers={**as_json, "Host": "mappa.example"}, timeout=10)
+        assert elsewhere.json()["page"] == "http://mappa.example/glossary/category-2"
+        assert first.json()["page"] == f"{url}/glossary/category-2"
+        # Failures are never kept.
+        missing = [requests.get(f"{url}/glossary/no-such-concept", timeout=10) for _ in range(2)]
+        assert [a.status_code for a in missing] == [404, 404] and _replays(url) == hits + 1
+        time.sleep(0.3)
+        route = '"route":"/glossary/<concept_id>/summary"'
+        lines = [json.loads(line) for line in running_service.log.read_text().splitlines() if route in line]
+    assert [line.get("replayed") for line in lines] == [None, True, None]
+    assert lines[1]["status"] == 200 and lines[1]["bytes"] == len(first.content)
 
 
 def test_conditional_requests_and_other_formats_take_the_full_path(built_store: Path) -> None:

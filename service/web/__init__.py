@@ -57,15 +57,15 @@ def create_app(
 
         store = store_watch.open_or_stand_in(open_store, settings.base_uri)
         app.extensions["mappa_store"] = store
-        store_watch.install(app, open_store, responses.forget_remembered)
+        store_watch.install(app, open_store)
     app.extensions["mappa_store"] = store
     for module in (health, operations, sparql, glossary, skosmos, linked_data, pages, publication):
         app.register_blueprint(module.blueprint)
     responses.install(app)
     fair_use.install(app, clients)
     operations.install(app)
-    # Outermost: plain SPARQL GETs are answered (and repeats sent again) in front of Flask.
-    app.wsgi_app = front.SparqlFront(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
+    # Outermost: plain SPARQL GETs are answered, and repeated lookups sent again, in front of Flask.
+    app.wsgi_app = front.Front(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
 
     glossary.preload(app)
 

@@ -1,4 +1,5 @@
-"""``GET /sparql?query=...`` answered in front of Flask, and answered again when repeated.
+"""``GET /sparql?query=...`` answered in front of Flask, and it and glossary lookups sent again when
+repeated.
 
 The SPARQL GET is most of the traffic, and for a small query Flask's fixed costs (request context,
 routing, hooks, response objects) outweigh the query's own. So the plain case is answered here, with
@@ -15,6 +16,10 @@ key, and the old answers are dropped when the first request for the new version 
 still a request: fair use counts it, the request log has its line (``"replayed": true``) and the
 metrics count it. Answers of an external server are never kept: its data can change without the
 service knowing.
+
+The views marked ``replayable`` (the glossary's) are kept the same way, once Flask has answered them:
+their answers depend only on the URL (scheme and host included: they link to themselves), the Accept
+header and the store version.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from ..store import AnswerCache, QueryRefused, Store
 from ..workers import Dataset
 from . import operations
 from .fair_use import UNCOUNTED, VERDICT, ClientTable
-from .responses import CORS, cache_control
+from .responses import CORS, REPLAYABLE, cache_control
 from .sparql import OUTCOME, ProtocolError, dataset_of, representation
 from .store_watch import CHOSEN_STORE
 
@@ -90,9 +95,10 @@ def _plain_request(query_string: str) -> _Request | None:
     return _Request(found["query"][0], dataset, (found.get("format") or [None])[0])
 
 
-class SparqlFront:
+class Front:
     """WSGI middleware in front of the Flask application: answers plain SPARQL GETs itself, keeps the
-    whole successful answers, and sends them again for the same URL and Accept on the same version."""
+    whole successful answers of those and of the views marked ``replayable``, and sends them again for
+    the same request on the same store version."""
 
     def __init__(self, app: Flask, clients: ClientTable) -> None:
         self.app, self.inner, self.clients = app, app.wsgi_app, clients
@@ -102,12 +108,7 @@ class SparqlFront:
         self._version = ""
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or environ.get("PATH_INFO") != PATH
-            or not environ.get("QUERY_STRING")
-            or any(name in environ for name in _CONDITIONAL)
-        ):
+        if environ.get("REQUEST_METHOD") != "GET" or any(name in environ for name in _CONDITIONAL):
             return self.inner(environ, start_response)
         store = self.app.extensions["mappa_store"]
         environ[CHOSEN_STORE] = store  # the Flask view, if it answers, reads this very version
@@ -115,9 +116,17 @@ class SparqlFront:
         if version and version != self._version:  # a new version: nothing kept for the old one is sent
             self.kept.clear()
             self._version = version
+        environ[operations.STARTED] = time.perf_counter()
+        if environ.get("PATH_INFO") == PATH and environ.get("QUERY_STRING"):
+            return self._sparql(environ, start_response, store, version)
+        return self._view(environ, start_response, version)
+
+    def _sparql(
+        self, environ: dict, start_response: StartResponse, store: Store, version: str
+    ) -> Iterable[bytes]:
+        """A SPARQL GET: sent again, answered here, or passed on to the Flask view."""
         key = (environ["QUERY_STRING"], environ.get("HTTP_ACCEPT", ""), version)
         found = self.kept.get(key) if version else None
-        started = environ[operations.STARTED] = time.perf_counter()
         client = environ.get("REMOTE_ADDR") or "unknown"
         if found is None:
             found = self._answer(environ, store, client)
@@ -125,14 +134,55 @@ class SparqlFront:
                 return self.inner(environ, start_response)
             if version:
                 self.kept.put(key, found)
-            operations.account_request(found.record, time.perf_counter() - started)
+            operations.account_request(found.record, time.perf_counter() - environ[operations.STARTED])
         else:
             refusal = self.clients.admit(client)
             if refusal is not None:  # refused (or let in uncounted): the view answers, with this verdict
                 environ[VERDICT] = refusal
                 return self.inner(environ, start_response)
             self.clients.finished(client)  # no query runs: the replay holds no place among the client's
-            operations.account_replay(found.record, time.perf_counter() - started, client)
+            return self._replay(found, environ, start_response)
+        start_response(found.status, list(found.headers))
+        return [found.body]
+
+    def _view(self, environ: dict, start_response: StartResponse, version: str) -> Iterable[bytes]:
+        """Any other GET: sent again if a replayable view answered it on this version, else passed on
+        to Flask, and its answer kept if the view is replayable."""
+        # Everything a replayable answer depends on (links in it name the scheme and host).
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST", ""),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_ACCEPT", ""),
+            version,
+        )
+        found = self.kept.get(key) if version else None
+        if found is not None:
+            return self._replay(found, environ, start_response)
+        captured: list = []
+
+        def capture(status: str, headers: list[tuple[str, str]], *exc_info: object) -> object:
+            captured[:] = [status, headers]
+            return start_response(status, headers, *exc_info)
+
+        body = self.inner(environ, capture)
+        record = environ.get(operations.RECORD)
+        if not (
+            version and environ.get(REPLAYABLE) and record and captured and captured[0].startswith("200 ")
+        ):
+            return body
+        try:  # a replayable answer is small and whole (never streamed)
+            whole = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        self.kept.put(key, Answer(captured[0], tuple(captured[1]), whole, record))
+        return [whole]
+
+    def _replay(self, found: Answer, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        seconds = time.perf_counter() - environ[operations.STARTED]
+        operations.account_replay(found.record, seconds, environ.get("REMOTE_ADDR") or "unknown")
         start_response(found.status, list(found.headers))
         return [found.body]
 

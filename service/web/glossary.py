@@ -10,7 +10,7 @@ from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
 from ..negotiation import GLOSSARY, HTML, JSON, TEXT
-from .responses import BadRequest, error, negotiate, remembered, represent
+from .responses import BadRequest, error, negotiate, replayable, represent
 from .store_watch import current_store
 
 blueprint = Blueprint("glossary", __name__)
@@ -156,7 +156,7 @@ def _match_data(match: Match) -> dict:
 
 
 @blueprint.route("/glossary")
-@remembered
+@replayable
 def index() -> Response:
     found = glossary()
     per_page = _integer("per_page", PER_PAGE, MAX_PER_PAGE)
@@ -192,7 +192,7 @@ def index() -> Response:
 
 
 @blueprint.route("/glossary/search")
-@remembered
+@replayable
 def search() -> Response:
     text = request.args.get("q")
     choice = negotiate(GLOSSARY)
@@ -214,7 +214,7 @@ def search() -> Response:
 
 
 @blueprint.route("/glossary/<concept_id>")
-@remembered
+@replayable
 def concept(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(
@@ -236,7 +236,7 @@ def render_concept_page(found: Concept) -> str:
 
 
 @blueprint.route("/glossary/<concept_id>/summary")
-@remembered
+@replayable
 def summary(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(

@@ -22,6 +22,7 @@ blueprint = Blueprint("operations", __name__)
 LOG = logging.getLogger("mappa_kb.requests")
 FACTS_AFTER_SECONDS = 5.0
 STARTED = "mappa.started"  # in the WSGI environ: when the front (front.py) began the request
+RECORD = "mappa.record"  # in the WSGI environ: the request's log line, for the front to log replays with
 
 
 @blueprint.get("/metrics")
@@ -64,6 +65,7 @@ def install(app: Flask) -> None:
             response.headers.get("MAPPA-Results-Truncated", "").startswith("true"),
         )
         account_request(record, seconds)
+        request.environ[RECORD] = record
         return response
 
     _record_store_facts(app)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, render_template, request
@@ -29,7 +27,7 @@ PAGE_POLICY = (
 )
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 EXPOSED_HEADERS = "Content-Type, ETag, Link, Location, MAPPA-Results-Truncated"
-REMEMBERED_BYTES = 16 * 1024 * 1024  # per view: whatever mix of URLs clients send stays within this
+REPLAYABLE = "mappa.replayable"  # in the WSGI environ: the answer may be kept and sent again (front.py)
 
 
 class BadRequest(ValueError):
@@ -77,50 +75,15 @@ def safe_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-_REMEMBERING: list[Callable[[], None]] = []  # how to forget what each remembering view kept
-
-
-def forget_remembered() -> None:
-    """Drop every kept answer: the store under them has been replaced."""
-    for forget in _REMEMBERING:
-        forget()
-
-
-def remembered(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Keep a view's successful answers, by URL and Accept, until the store is replaced: the data under
-    them never changes while a store is open, so a kept answer is never stale."""
-    # A snapshot (body, headers) taken before any hook runs: the Response object itself is changed
-    # later by the after-request hooks (ETag, 304) and must never be shared between requests.
-    kept: OrderedDict[tuple[str, str], tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
-    size = [0]  # bytes kept
-    lock = threading.Lock()
-
-    def forget() -> None:
-        with lock:
-            kept.clear()
-            size[0] = 0
-
-    _REMEMBERING.append(forget)
+def replayable(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Mark a view whose answer depends only on the URL, the Accept header and the store version: the
+    front (front.py) keeps its successful answers and sends them again, without Flask, until the
+    version changes, so a kept answer is never stale."""
 
     @functools.wraps(view)
     def answer(*args: object, **kwargs: object) -> Response:
-        key = (request.url, request.headers.get("Accept", ""))
-        with lock:
-            found = kept.get(key)
-            if found is not None:
-                kept.move_to_end(key)
-        if found is not None:
-            return Response(found[0], status=200, headers=list(found[1]))
-        response = view(*args, **kwargs)
-        if response.status_code == 200 and not response.is_streamed:
-            body = response.get_data()
-            with lock:
-                if key not in kept:
-                    kept[key] = (body, list(response.headers.items()))
-                    size[0] += len(body)
-                while size[0] > REMEMBERED_BYTES:
-                    size[0] -= len(kept.popitem(last=False)[1][0])
-        return response
+        request.environ[REPLAYABLE] = True
+        return view(*args, **kwargs)
 
     return answer
 

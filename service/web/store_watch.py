@@ -59,16 +59,18 @@ def _broken(path: str) -> str | None:
     return None
 
 
-def install(app: Flask, open_store: Callable[[], Store], forget: Callable[[], None]) -> None:
-    """Watch the embedded store's link; ``forget`` drops every answer kept for the old version."""
+def install(app: Flask, open_store: Callable[[], Store]) -> None:
+    """Watch the embedded store's link. (Answers kept for the old version are dropped by the front when
+    the first request for the new one arrives: they are kept under their version.)"""
     settings = app.config["MAPPA_SETTINGS"]
 
     def swap(fresh: Store, glossary: object) -> None:
         old = app.extensions["mappa_store"]
-        app.extensions["mappa_store"] = fresh
+        # The glossary first: a request that reads the new store (and keeps its answer under the new
+        # version) must never read the old glossary.
         if glossary is not None:
             app.extensions["mappa_glossary"] = glossary
-        forget()
+        app.extensions["mappa_store"] = fresh
         metrics.STORE_VERSION.labels(getattr(old, "version", "")).set(0)
         metrics.STORE_VERSION.labels(getattr(fresh, "version", "")).set(1)
         # A request may wait a time limit for a worker, then run one: only then is the old one surely idle.
