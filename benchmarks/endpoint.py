@@ -20,6 +20,7 @@ baseline holds everything in Python objects in each of its processes, so it runs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -264,11 +266,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--scale", type=int, default=1, help="multiply the years (20: about 11M triples)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mappa-bench-"))
-    try:
+    with scratch("mappa-bench-") as work:
         measure(args, work)
+
+
+@contextlib.contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    """A folder for one run's cube, stores and snapshots, removed afterwards (gigabytes at --scale 20)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
     finally:
-        shutil.rmtree(work, ignore_errors=True)  # gigabytes at --scale 20
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def measure(args: argparse.Namespace, work: Path) -> None:

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import COUNTER, free_port, load_urls, memory_mb, start, wait_idle, wait_ready
+from endpoint import COUNTER, free_port, load_urls, memory_mb, scratch, start, wait_idle, wait_ready
 from validate_national import build_national_cube
 
 from mappa_kb import paths
@@ -63,11 +61,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="mappa-bench-glossary-"))
-    try:
+    with scratch("mappa-bench-glossary-") as work:
         measure(args, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def measure(args: argparse.Namespace, work: Path) -> None:
