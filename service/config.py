@@ -32,7 +32,7 @@ class Settings:
     # runaway query holds one of them, never the others.
     query_workers: int = 2
     # Each query worker answers from an in-memory copy of the store once loaded (3-5x faster on joins
-    # and aggregates), if the copy fits in this many MB (about 400 bytes a triple); 0: always from disk.
+    # and aggregates), if the copy fits in this many MB (about 300 bytes a triple); 0: always from disk.
     memory_copy_mb: int = 1024
     # An external SPARQL 1.1 server to serve from instead of the embedded store (None: embedded).
     endpoint: str | None = None
