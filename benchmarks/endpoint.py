@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -31,7 +32,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -79,6 +80,7 @@ QUERIES = {
     # counted by the engine each time.
     "count observations": P + "SELECT (COUNT(?o) AS ?n) WHERE { ?o sdmxm:obsValue ?v }",
 }
+BACKENDS = {"mappa-kb/virtuoso": "virtuoso"}  # a server measured through another
 AGGREGATES = ("totals by year", "top areas by rate", "count", "count observations")  # GROUP BY or COUNT
 
 
@@ -137,6 +139,24 @@ def wait_idle(pid: int, timeout: float = 120) -> float:
             break
         before = now
     return time.perf_counter() - started
+
+
+def beside_quiet_peers(pids: dict[str, int], measured: str, measure: Callable[[], dict]) -> dict:
+    """``measure()`` once every server is quiet (a peer still busy in the background, say a database
+    writing after a load, would take CPU from the one measured), with ``peers``: the cores the other
+    servers used meanwhile, which should stay near 0."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < 30:
+        before = sum(cpu_seconds(pid) for pid in pids.values())
+        time.sleep(0.3)
+        if sum(cpu_seconds(pid) for pid in pids.values()) - before < 0.03:  # a tenth of a core
+            break
+    # (the service over Virtuoso is measured with Virtuoso: its work there is the service's own)
+    others = [pid for name, pid in pids.items() if name not in (measured, BACKENDS.get(measured))]
+    before, began = sum(cpu_seconds(pid) for pid in others), time.perf_counter()
+    row = measure()
+    row["peers"] = (sum(cpu_seconds(pid) for pid in others) - before) / (time.perf_counter() - began)
+    return row
 
 
 def children(pid: int, recursive: bool = True) -> list[int]:
@@ -388,22 +408,30 @@ def measure(args: argparse.Namespace, work: Path) -> None:
 
     print(
         f"\n{'query':18s} {'server':18s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}"
-        "   rps ÷ mappa-kb  p50 ÷ mappa-kb  errors"
+        "   rps ÷ mappa-kb  p50 ÷ mappa-kb  errors  peers' cores"
     )
+    pids = {name: process.pid for name, (_, process, _) in servers.items()}
     results: dict[str, dict[str, dict]] = {}
     for label, query in QUERIES.items():
         rows = results[label] = {}
         for name, (url, _, _) in servers.items():
             seconds = args.seconds if name != "rdflib" else max(args.seconds, 5)
-            rows[name] = load(url, query, args.connections, seconds, vary=True, graph=name != "rdflib")
-        repeated = load(servers["mappa-kb"][0], query, args.connections, args.seconds, vary=False)
-        rows["mappa-kb repeated"] = repeated
+            rows[name] = beside_quiet_peers(
+                pids,
+                name,
+                functools.partial(load, url, query, args.connections, seconds, True, graph=name != "rdflib"),
+            )
+        rows["mappa-kb repeated"] = beside_quiet_peers(
+            pids,
+            "mappa-kb",
+            functools.partial(load, servers["mappa-kb"][0], query, args.connections, args.seconds, False),
+        )
         base = rows["mappa-kb"]
         for name, row in rows.items():
             print(
                 f"{label:18s} {name:18s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}"
                 f"  {_ratio(row['rps'], base['rps']):>14s}  {_ratio(row['p50'], base['p50']):>14s}"
-                f"  {row['errors']}"
+                f"  {row['errors']:6d}  {row['peers']:12.2f}"
             )
     print()
     memory = {name: memory_mb(process.pid) for name, (_, process, _) in servers.items()}
