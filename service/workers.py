@@ -156,7 +156,7 @@ def copy_fits(location: Path, budget_mb: int) -> bool:
 def _load_copy(snapshot: Path, stores: dict[str, ox.Store]) -> None:
     """Load the in-memory copy; until it is whole (or if it cannot be read) the disk store answers.
 
-    At the lowest CPU priority (this thread, and the loader threads it starts): every worker loads at
+    At the lowest CPU priority (this thread, and any thread the loader starts): every worker loads at
     once, at start and at each new store version, and queries must not wait for that."""
     with contextlib.suppress(OSError):  # if not allowed, it loads at normal priority
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
