@@ -19,7 +19,8 @@ service knowing.
 
 The views marked ``replayable`` (the glossary's) are kept the same way, once Flask has answered them:
 their answers depend only on the URL (scheme and host included: they link to themselves), the Accept
-header and the store version.
+header and the glossary, which a process reads once for each store version (and once only from an
+external server).
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ class Front:
         environ[operations.STARTED] = time.perf_counter()
         if environ.get("PATH_INFO") == PATH and environ.get("QUERY_STRING"):
             return self._sparql(environ, start_response, store, version)
-        return self._view(environ, start_response, version)
+        # A replayable view reads only what the process read from the store once (the glossary): over an
+        # external server, or while the embedded store is out of service, that stays as it is.
+        return self._view(environ, start_response, version or "unversioned")
 
     def _sparql(
         self, environ: dict, start_response: StartResponse, store: Store, version: str
@@ -158,7 +161,7 @@ class Front:
             environ.get("HTTP_ACCEPT", ""),
             version,
         )
-        found = self.kept.get(key) if version else None
+        found = self.kept.get(key)
         if found is not None:
             return self._replay(found, environ, start_response)
         captured: list = []
@@ -169,9 +172,7 @@ class Front:
 
         body = self.inner(environ, capture)
         record = environ.get(operations.RECORD)
-        if not (
-            version and environ.get(REPLAYABLE) and record and captured and captured[0].startswith("200 ")
-        ):
+        if not (environ.get(REPLAYABLE) and record and captured and captured[0].startswith("200 ")):
             return body
         try:  # a replayable answer is small and whole (never streamed)
             whole = b"".join(body)

@@ -76,9 +76,9 @@ def safe_json(data: object) -> str:
 
 
 def replayable(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Mark a view whose answer depends only on the URL, the Accept header and the store version: the
-    front (front.py) keeps its successful answers and sends them again, without Flask, until the
-    version changes, so a kept answer is never stale."""
+    """Mark a view whose answer depends only on the URL, the Accept header and what the process read
+    once from the store version (the glossary): the front (front.py) keeps its successful answers and
+    sends them again, without Flask, until the version changes, so a kept answer is never stale."""
 
     @functools.wraps(view)
     def answer(*args: object, **kwargs: object) -> Response:
