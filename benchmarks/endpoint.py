@@ -115,10 +115,10 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
     return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by a server and all its processes."""
+def cpu_seconds(*pids: int) -> float:
+    """CPU time used so far by servers and all their processes."""
     total = 0.0
-    for proc in [pid, *children(pid)]:
+    for proc in [proc for pid in pids for proc in (pid, *children(pid))]:
         try:
             fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -127,15 +127,16 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def wait_idle(pid: int, timeout: float = 120) -> float:
-    """Wait until a server has finished warming up (mappa-kb's query workers load their copies of the
-    store after it answers): until its processes use under a tenth of a core; the seconds waited."""
+def wait_idle(*pids: int, timeout: float = 120, every: float = 1.0) -> float:
+    """Wait until servers are quiet (mappa-kb's query workers load their copies of the store after it
+    answers; a peer may still be writing after its load): until their processes together use under a
+    tenth of a core; the seconds waited."""
     started = time.perf_counter()
-    before = cpu_seconds(pid)
+    before = cpu_seconds(*pids)
     while time.perf_counter() - started < timeout:
-        time.sleep(1.0)
-        now = cpu_seconds(pid)
-        if now - before < 0.1:
+        time.sleep(every)
+        now = cpu_seconds(*pids)
+        if now - before < 0.1 * every:
             break
         before = now
     return time.perf_counter() - started
@@ -145,17 +146,12 @@ def beside_quiet_peers(pids: dict[str, int], measured: str, measure: Callable[[]
     """``measure()`` once every server is quiet (a peer still busy in the background, say a database
     writing after a load, would take CPU from the one measured), with ``peers``: the cores the other
     servers used meanwhile, which should stay near 0."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < 30:
-        before = sum(cpu_seconds(pid) for pid in pids.values())
-        time.sleep(0.3)
-        if sum(cpu_seconds(pid) for pid in pids.values()) - before < 0.03:  # a tenth of a core
-            break
+    wait_idle(*pids.values(), timeout=30, every=0.3)
     # (the service over Virtuoso is measured with Virtuoso: its work there is the service's own)
     others = [pid for name, pid in pids.items() if name not in (measured, BACKENDS.get(measured))]
-    before, began = sum(cpu_seconds(pid) for pid in others), time.perf_counter()
+    before, began = cpu_seconds(*others), time.perf_counter()
     row = measure()
-    row["peers"] = (sum(cpu_seconds(pid) for pid in others) - before) / (time.perf_counter() - began)
+    row["peers"] = (cpu_seconds(*others) - before) / (time.perf_counter() - began)
     return row
 
 

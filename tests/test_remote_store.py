@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from mappa_kb.store import KB_GRAPH
 from mappa_kb.validate import load_store
 
 from .conftest import running_service
+from .test_replay import _replays
 
 SERVERS = ("virtuoso", "oxigraph")
 GRAND_TOTAL = (
@@ -158,16 +158,11 @@ def test_answers_of_an_external_server_are_never_replayed(
 
 def test_glossary_lookups_over_an_external_server_are_replayed(remote_service: str) -> None:
     # They read only the glossary each process read once at start, never the server's live data.
-    def replays() -> float:
-        metrics = requests.get(f"{remote_service}/metrics", timeout=10).text
-        found = re.search(r"^mappa_kb_answer_cache_hits_total (\S+)$", metrics, re.M)
-        return float(found.group(1)) if found else 0.0
-
-    before = replays()
+    before = _replays(remote_service)
     # One more request than there are service processes: at least one process answers twice.
     answers = [
         requests.get(f"{remote_service}/glossary/sopo/summary", headers={"Accept": "text/plain"}, timeout=30)
         for _ in range(2 * (os.cpu_count() or 1) + 1)
     ]
     assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
-    assert replays() > before
+    assert _replays(remote_service) > before

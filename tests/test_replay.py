@@ -6,7 +6,6 @@ version."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
@@ -16,14 +15,14 @@ from mappa_kb.store import AnswerCache
 from mappa_kb.workers import Result
 
 from .conftest import running_service
+from .test_operations import _metric
 
 QUERY = {"query": "SELECT ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 3"}
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 
 
 def _replays(url: str) -> float:
-    found = re.search(r"^mappa_kb_answer_cache_hits_total (\S+)$", requests.get(f"{url}/metrics").text, re.M)
-    return float(found.group(1)) if found else 0.0
+    return _metric(requests.get(f"{url}/metrics", timeout=10).text, "mappa_kb_answer_cache_hits_total")
 
 
 def test_a_repeated_query_gets_the_same_answer_and_is_logged_as_a_replay(built_store: Path) -> None:
