@@ -108,9 +108,15 @@ def test_a_prologue_the_store_rejects_is_a_syntax_error(live_server: str) -> Non
     assert answer.status_code == 400 and "syntax" in answer.text.lower()
 
 
-def test_a_version_built_without_its_size_is_counted_by_the_engine(tmp_path: Path) -> None:
+@pytest.mark.parametrize("record", [None, "not a number\n"])
+def test_a_version_without_a_readable_size_is_counted_by_the_engine(
+    tmp_path: Path, record: str | None
+) -> None:
     target, triples, _ = build_store(tmp_path / "store")
-    size_record(target.resolve()).unlink()
+    if record is None:  # built before sizes were recorded
+        size_record(target.resolve()).unlink()
+    else:  # damaged
+        size_record(target.resolve()).write_text(record)
     store = EmbeddedStore(target, workers=1, memory_copy_mb=0)
     try:
         answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "csv")
