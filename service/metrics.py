@@ -29,7 +29,7 @@ LATENCY = Histogram(
 QUERY_TIMEOUTS = Counter("mappa_kb_query_timeouts_total", "Queries stopped at the time limit")
 ANSWERED = Counter(
     "mappa_kb_queries_answered_total",
-    "Queries answered by the store, by what answered: the memory or disk copy, or its size (COUNT of all)",
+    "Queries answered by the store, by what answered: the memory, disk or columnar copy, or the size record",
     ["copy"],
 )
 CACHE_HITS = Counter(

@@ -10,6 +10,10 @@ worker also loads an in-memory copy of the store from the N-Quads snapshot writt
 time. It loads in the background (the parser runs without the GIL) while the worker answers from disk,
 and every query after the load is answered from memory. The cost is memory: about 300 bytes a triple
 for each worker, so a copy is made only when it fits the budget a deployment sets.
+
+Aggregates over many observations go first to a columnar copy (DuckDB, see ``columnar``), written
+beside the version by the build and opened by each worker; whatever it does not answer exactly as
+Oxigraph would, Oxigraph answers.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import columnar
 from .negotiation import GRAPHS, RESULTS, by_name
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no fork: the service runs threads
@@ -54,7 +59,7 @@ class QuerySyntaxError(QueryFailed):
 class Result:
     body: bytes
     truncated: bool
-    copy: str = "disk"  # which copy of the store answered: "disk" or "memory"
+    copy: str = "disk"  # which copy of the store answered: "disk", "memory" or "columnar"
     rows: int | None = None  # solutions (or triples) sent; None for ASK
 
 
@@ -179,20 +184,34 @@ def _worker_main(connection: Connection, store_path: str, memory_copy: bool) -> 
     if stores and memory_copy:
         snapshot = memory_snapshot(Path(store_path))
         threading.Thread(target=_load_copy, args=(snapshot, stores), daemon=True).start()
+    aggregates = columnar.ColumnarCopy.beside(Path(store_path)) if stores else None
     while True:
         try:
             request = connection.recv()
         except EOFError:  # the service closed the pool, or ended
             return
-        reply = _reply(stores, request) if stores else ("unavailable", unreadable)
+        reply = _reply(stores, aggregates, request) if stores else ("unavailable", unreadable)
         try:
             connection.send(reply)
         except OSError:  # the service ended while this query ran: nobody is waiting
             return
 
 
-def _reply(stores: dict[str, ox.Store], request: tuple) -> tuple[str, object]:
+def _reply(
+    stores: dict[str, ox.Store], aggregates: columnar.ColumnarCopy | None, request: tuple
+) -> tuple[str, object]:
     text, format_name, max_rows, dataset, bindings = request
+    if aggregates is not None and not bindings and dataset == Dataset((aggregates.graph,)):
+        try:
+            result = _columnar_answer(aggregates, text, format_name, max_rows)
+        except Exception as error:  # a fault of this path must cost the query nothing: Oxigraph answers
+            print(
+                f"mappa-kb query worker: the columnar path failed ({error!r}); Oxigraph answers",
+                file=sys.stderr,
+            )
+            result = None
+        if result is not None:
+            return ("ok", result)
     copy = "memory" if "memory" in stores else "disk"
     try:
         result = answer(stores[copy], text, format_name, max_rows, dataset, bindings)
@@ -203,6 +222,21 @@ def _reply(stores: dict[str, ox.Store], request: tuple) -> tuple[str, object]:
     except Exception as error:  # the process boundary: any failure is the query's, not the worker's
         return ("error", str(error))
     return ("ok", dataclasses.replace(result, copy=copy))
+
+
+def _columnar_answer(
+    aggregates: columnar.ColumnarCopy, text: str, format_name: str, max_rows: int
+) -> Result | None:
+    """The answer from the columnar copy, if the query is of the kind it answers; else None."""
+    plan = columnar.plan(text)
+    found = aggregates.answer(plan) if plan is not None else None
+    if found is None:
+        return None
+    names, rows = found
+    bindings = [{name: _term_json(row[name]) for name in names} for row in rows[:max_rows]]
+    return dataclasses.replace(
+        solutions(names, bindings, format_name, truncated=len(rows) > max_rows), copy="columnar"
+    )
 
 
 class _Worker:

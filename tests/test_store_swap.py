@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from mappa_kb import paths
+from mappa_kb import columnar, paths
 from mappa_kb.store import build_store, size_record, versions_folder
 from mappa_kb.workers import memory_snapshot
 
@@ -76,7 +76,9 @@ def test_a_rebuilt_store_is_served_without_a_restart_and_no_request_fails(tmp_pa
     assert len([p for p in versions_folder(store).iterdir() if p.is_dir()]) == 2
 
 
-def test_only_the_newest_versions_are_kept_with_their_snapshots_and_sizes(tmp_path: Path) -> None:
+def test_only_the_newest_versions_are_kept_with_their_snapshots_sizes_and_columnar_copies(
+    tmp_path: Path,
+) -> None:
     for _ in range(5):
         store, triples, _ = build_store(tmp_path / "store")
     kept = sorted(p for p in versions_folder(store).iterdir() if p.is_dir())
@@ -84,7 +86,10 @@ def test_only_the_newest_versions_are_kept_with_their_snapshots_and_sizes(tmp_pa
     assert len(kept) == 3 and snapshots == [memory_snapshot(version) for version in kept]
     assert sorted(versions_folder(store).glob("*.triples")) == [size_record(version) for version in kept]
     assert size_record(store.resolve()).read_text() == f"{triples}\n"
-    assert len(list(versions_folder(store).iterdir())) == 9
+    assert sorted(versions_folder(store).glob("*.duckdb")) == [
+        columnar.copy_file(version) for version in kept
+    ]
+    assert len(list(versions_folder(store).iterdir())) == 12
     assert store.resolve().parent == versions_folder(store)
 
 
