@@ -185,6 +185,8 @@ LEFT_TO_OXIGRAPH_BY_THE_ANSWER = {
     "an order over language-tagged labels": "SELECT ?l (COUNT(*) AS ?n) WHERE { ?o ex:area/skos:prefLabel ?l }"
     " GROUP BY ?l ORDER BY ?l",
     "an IRI the store lacks": "SELECT (COUNT(*) AS ?n) WHERE { ?o ex:stat ex:absent }",
+    # Looked up as a bound parameter, never spliced: found absent, like any other.
+    "an IRI with SQL in it": "SELECT (COUNT(*) AS ?n) WHERE { ?o ex:stat <http://x.org/');DROP/**/TABLE/**/terms;--> }",
 }
 
 
