@@ -74,9 +74,24 @@ def _scaled(term: ox.Literal) -> tuple[int | None, bool]:
     return None, False
 
 
-def write_copy(store: ox.Store, graph: ox.NamedNode, target: Path) -> None:
-    """Write the triples of ``graph`` in ``store`` as a columnar copy at ``target``."""
+def write_copy(store: ox.Store, graph: ox.NamedNode, target: Path) -> bool:
+    """Write the triples of ``graph`` in ``store`` as a columnar copy at ``target``; False (and no copy:
+    Oxigraph answers everything) if the graph holds a term the copy cannot represent, a triple term."""
     target.unlink(missing_ok=True)
+    try:
+        _write(store, graph, target)
+    except _Unrepresentable as error:
+        target.unlink(missing_ok=True)
+        print(f"mappa-kb build: no columnar copy: the graph holds {error}", file=sys.stderr)
+        return False
+    return True
+
+
+class _Unrepresentable(Exception):
+    """A term of a kind the copy has no place for."""
+
+
+def _write(store: ox.Store, graph: ox.NamedNode, target: Path) -> None:
     identifiers: dict[object, int] = {}
     with duckdb.connect(str(target), config=_CONFIG) as connection:
         connection.execute("CREATE TABLE meta (graph VARCHAR, counted_from INTEGER)")
@@ -145,6 +160,8 @@ def _write_terms(connection: duckdb.DuckDBPyConnection, identifiers: dict[object
     for start in range(0, len(terms), _CHUNK):
         rows: tuple[list, ...] = ([], [], [], [], [], [])
         for term in terms[start : start + _CHUNK]:
+            if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+                raise _Unrepresentable(f"a {type(term).__name__}: {term}")
             literal = isinstance(term, ox.Literal)
             kind = LITERAL if literal else BLANK if isinstance(term, ox.BlankNode) else IRI
             num, isint = _scaled(term) if literal else (None, False)

@@ -419,11 +419,12 @@ def build_store(
     # The snapshot query workers load their in-memory copies from: N-Quads parse fastest.
     snapshot = memory_snapshot(staging)
     disk.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
-    columnar.write_copy(disk, graph, columnar.copy_file(staging))  # what aggregates are answered from
+    columnar_copy = columnar.write_copy(disk, graph, columnar.copy_file(staging))  # for aggregates
     del disk
     size_record(staging).write_text(f"{triples}\n")
     snapshot.rename(memory_snapshot(version))
-    columnar.copy_file(staging).rename(columnar.copy_file(version))
+    if columnar_copy:
+        columnar.copy_file(staging).rename(columnar.copy_file(version))
     size_record(staging).rename(size_record(version))
     staging.rename(version)
     _point_at(target, version)

@@ -272,3 +272,20 @@ def test_a_version_with_a_damaged_or_missing_copy_is_answered_by_oxigraph(
         store.close()
     assert intact.copy == "columnar" and answer.copy == "disk"
     assert answer.body == intact.body
+
+
+def test_a_graph_with_a_triple_term_gets_no_copy(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store, graph = ox.Store(), ox.NamedNode(KB_GRAPH)
+    quoted = ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/b"), graph)
+    store.add(
+        ox.Quad(ox.NamedNode("http://example.org/x"), ox.NamedNode("http://example.org/says"), quoted, graph)
+    )
+    target = tmp_path / "copy.duckdb"
+    assert not columnar.write_copy(store, graph, target)
+    assert not target.exists() and "Triple" in capsys.readouterr().err
+    # and a graph of plain terms gets one
+    store.remove(next(iter(store)))
+    store.add(
+        ox.Quad(ox.NamedNode("http://example.org/x"), ox.NamedNode("http://example.org/p"), graph, graph)
+    )
+    assert columnar.write_copy(store, graph, target) and target.exists()
