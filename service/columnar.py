@@ -74,12 +74,15 @@ def _scaled(term: ox.Literal) -> tuple[int | None, bool]:
     return None, False
 
 
-def write_copy(store: ox.Store, graph: ox.NamedNode, target: Path) -> bool:
-    """Write the triples of ``graph`` in ``store`` as a columnar copy at ``target``; False (and no copy:
-    Oxigraph answers everything) if the graph holds a term the copy cannot represent, a triple term."""
+def write_copy(quads: Iterable[ox.Quad], graph: ox.NamedNode, target: Path) -> bool:
+    """Write the triples of ``graph`` among ``quads`` as a columnar copy at ``target``; False (and no
+    copy: Oxigraph answers everything) if the graph holds a term the copy cannot represent, a triple term.
+
+    The quads should come from Oxigraph (a store, or the snapshot it dumped), so that their terms are in
+    its canonical forms; the snapshot reads four times faster than the store."""
     target.unlink(missing_ok=True)
     try:
-        _write(store, graph, target)
+        _write(quads, graph, target)
     except _Unrepresentable as error:
         target.unlink(missing_ok=True)
         print(f"mappa-kb build: no columnar copy: the graph holds {error}", file=sys.stderr)
@@ -91,20 +94,26 @@ class _Unrepresentable(Exception):
     """A term of a kind the copy has no place for."""
 
 
-def _write(store: ox.Store, graph: ox.NamedNode, target: Path) -> None:
+def _write(quads: Iterable[ox.Quad], graph: ox.NamedNode, target: Path) -> None:
     identifiers: dict[object, int] = {}
     with duckdb.connect(str(target), config=_CONFIG) as connection:
         connection.execute("CREATE TABLE meta (graph VARCHAR, counted_from INTEGER)")
         connection.execute("INSERT INTO meta VALUES (?, ?)", [graph.value, MIN_ROWS])
         connection.execute("CREATE TABLE unsorted (s INTEGER, p INTEGER, o INTEGER)")
-        columns: tuple[list[int], list[int], list[int]] = ([], [], [])
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            for column, term in zip(columns, (quad.subject, quad.predicate, quad.object), strict=True):
-                column.append(identifiers.setdefault(term, len(identifiers)))
-            if len(columns[0]) == _CHUNK:
-                _insert_triples(connection, columns)
-                columns = ([], [], [])
-        _insert_triples(connection, columns)
+        number = identifiers.setdefault  # a term's identifier: the next free one when first seen
+        subjects: list[int] = []
+        predicates: list[int] = []
+        objects: list[int] = []
+        for quad in quads:
+            if quad.graph_name != graph:
+                continue
+            subjects.append(number(quad.subject, len(identifiers)))
+            predicates.append(number(quad.predicate, len(identifiers)))
+            objects.append(number(quad.object, len(identifiers)))
+            if len(subjects) == _CHUNK:
+                _insert_triples(connection, (subjects, predicates, objects))
+                subjects, predicates, objects = [], [], []
+        _insert_triples(connection, (subjects, predicates, objects))
         # Sorted by predicate, then object: a pattern's constant predicate and object select a run of
         # rows, and DuckDB skips the blocks outside it by their min-max statistics.
         connection.execute("CREATE TABLE triples AS SELECT * FROM unsorted ORDER BY p, o, s")

@@ -419,8 +419,9 @@ def build_store(
     # The snapshot query workers load their in-memory copies from: N-Quads parse fastest.
     snapshot = memory_snapshot(staging)
     disk.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
-    columnar_copy = columnar.write_copy(disk, graph, columnar.copy_file(staging))  # for aggregates
     del disk
+    quads = ox.parse(path=str(snapshot), format=ox.RdfFormat.N_QUADS)
+    columnar_copy = columnar.write_copy(quads, graph, columnar.copy_file(staging))  # for aggregates
     size_record(staging).write_text(f"{triples}\n")
     snapshot.rename(memory_snapshot(version))
     if columnar_copy:

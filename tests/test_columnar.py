@@ -281,7 +281,7 @@ def test_a_graph_with_a_triple_term_gets_no_copy(tmp_path: Path, capsys: pytest.
         ox.Quad(ox.NamedNode("http://example.org/x"), ox.NamedNode("http://example.org/says"), quoted, graph)
     )
     target = tmp_path / "copy.duckdb"
-    assert not columnar.write_copy(store, graph, target)
+    assert not columnar.write_copy(store, graph, target)  # (a store is an iterable of its quads)
     assert not target.exists() and "Triple" in capsys.readouterr().err
     # and a graph of plain terms gets one
     store.remove(next(iter(store)))
