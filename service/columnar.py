@@ -48,6 +48,7 @@ _CHUNK = 200_000  # rows sent to DuckDB at once while writing: bounds the memory
 # Oxigraph, 2.6 here; totals by year (13,104) 27 ms against 2.4. Under load from four connections, top
 # areas had a p50 of 9.1 ms here against 10.2 ms in Oxigraph, so the line is drawn below it.
 MIN_ROWS = 1000
+SORT_CAP = 10_000  # solutions this path sorts for an ORDER BY; past that, Oxigraph answers
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -227,18 +228,28 @@ class ColumnarCopy:
             print(f"mappa-kb query worker: no columnar copy ({path}): {error}", file=sys.stderr)
             return None
 
-    def answer(self, plan: Plan) -> tuple[list[str], list[Solution]] | None:
-        """The solutions of ``plan`` in order (all of them: the caller cuts at its size limit), or None
-        when this path cannot give exactly Oxigraph's answer and Oxigraph must."""
+    def answer(self, plan: Plan, max_rows: int = 10_000) -> tuple[list[str], list[Solution]] | None:
+        """The solutions of ``plan`` in order, up to ``max_rows`` + 1 (so that the caller can say the
+        answer was cut), or None when this path cannot give exactly Oxigraph's answer and Oxigraph must."""
         identifiers = self._identifiers(set(plan.iris()))
         if self._rows_to_join(plan, identifiers) < MIN_ROWS:
             return None
         sql, outputs = _sql(plan, identifiers, self._functional)
+        # Without an ORDER BY, SQL slices exactly as SPARQL does (DISTINCT on identifiers is DISTINCT on
+        # terms; on aggregates' columns it is not, so that one is done here, on their values).
+        sliced_in_sql = not plan.order_by and not (plan.distinct and plan.aggregated)
+        if sliced_in_sql:
+            wanted = max_rows + 1 if plan.limit is None else min(plan.limit, max_rows + 1)
+            sql += f" LIMIT {int(wanted)} OFFSET {int(plan.offset)}"
+        else:
+            sql += f" LIMIT {SORT_CAP + 1}"
         try:
             rows = self._connection.execute(sql).fetchall()
         except duckdb.Error as error:  # out of memory, an overflow: Oxigraph answers instead
             print(f"mappa-kb query worker: columnar path gave way to Oxigraph: {error}", file=sys.stderr)
             return None
+        if len(rows) > SORT_CAP and not sliced_in_sql:
+            return None  # too many to sort here: Oxigraph sorts them
         starts = [sum(out.width for out in outputs[:index]) for index in range(len(outputs))]
         terms = self._terms(
             {
@@ -258,7 +269,7 @@ class ColumnarCopy:
                     return None
                 solution[out.name] = value
             solutions.append(solution)
-        return _finish(plan, solutions)
+        return (plan.names, solutions) if sliced_in_sql else _finish(plan, solutions)
 
     def _rows_to_join(self, plan: Plan, identifiers: dict[str, int | None]) -> int:
         """About how many rows Oxigraph would join: for each subject, the triples its most selective
@@ -350,6 +361,10 @@ class Plan:
 
     def iris(self) -> Iterable[str]:
         return (term[1] for pattern in self.patterns for term in pattern if term[0] == "iri")
+
+    @property
+    def aggregated(self) -> bool:
+        return any(isinstance(item, Aggregate) for item in self.projection)
 
     @property
     def names(self) -> list[str]:
@@ -563,20 +578,20 @@ class _Parser:
 
 
 def _checked(plan: Plan) -> Plan:
-    """``plan`` if this path can answer it: at least one aggregate, every variable it needs bound by the
-    pattern, projected variables grouped, ordering by projected names; else _NotOurs."""
+    """``plan`` if this path can answer it: every variable it needs bound by the pattern, projected
+    variables grouped if it aggregates, ordering by projected names; else _NotOurs."""
     bound = {term[1] for pattern in plan.patterns for term in pattern if term[0] == "var"}
     aggregates = [item for item in plan.projection if isinstance(item, Aggregate)]
     plain = [item for item in plan.projection if not isinstance(item, Aggregate)]
     names = plan.names
     if (
         not plan.patterns
-        or not aggregates
         or len(set(names)) != len(names)
         or any(name in bound for name in (a.name for a in aggregates))
         or any(a.variable is not None and a.variable not in bound for a in aggregates)
         or not set(plan.group_by) <= bound
-        or not set(plain) <= set(plan.group_by)
+        or not set(plain) <= (set(plan.group_by) if aggregates else bound)
+        or (plan.group_by and not aggregates)  # a GROUP BY that only makes rows distinct: not ours
         or not {name for name, _ in plan.order_by} <= set(names)
     ):
         raise _NotOurs
@@ -670,9 +685,9 @@ def _sql(
             expressions += [f"SUM({number})", "COUNT(*)", f"COUNT({number})", f"BOOL_AND({integer})"]
             expressions.append(f"SUM(ABS({number}))")
             outputs.append(_Output(item.name, item.function, 5))
-    grouped = (
-        f"SELECT {', '.join(f'{e} AS c{i}' for i, e in enumerate(expressions))} FROM {', '.join(tables)}"
-    )
+    distinct = "DISTINCT " if plan.distinct and not plan.aggregated else ""
+    selected = ", ".join(f"{expression} AS c{i}" for i, expression in enumerate(expressions))
+    grouped = f"SELECT {distinct}{selected} FROM {', '.join(tables)}"
     if conditions:
         grouped += f" WHERE {' AND '.join(conditions)}"
     if plan.group_by:
@@ -760,7 +775,7 @@ Solution = dict[str, "ox.NamedNode | ox.BlankNode | ox.Literal"]
 
 
 def _finish(plan: Plan, solutions: list[Solution]) -> tuple[list[str], list[Solution]] | None:
-    """DISTINCT, ORDER BY, OFFSET and LIMIT over the grouped solutions."""
+    """DISTINCT, ORDER BY, OFFSET and LIMIT over the solutions, where SQL could not do them."""
     if plan.distinct:
         seen: dict[tuple, Solution] = {}
         for solution in solutions:

@@ -7,7 +7,9 @@ tests' app), the counts are in memory.
 
 from __future__ import annotations
 
+import glob
 import os
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +20,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
 
 REQUESTS = Counter("mappa_kb_requests_total", "HTTP requests answered", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -47,10 +50,26 @@ STORE_VERSION = Gauge(
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
+class _StartedProcessesCollector(multiprocess.MultiProcessCollector):
+    """The counts of every process whose file is started. A process starting as /metrics reads has
+    created its file but not yet sized it: prometheus_client would fail on that empty file (a 500,
+    seen when a query worker started under a scrape); it holds no counts yet, so it is left out."""
+
+    def collect(self) -> Iterable[Metric]:
+        files = []
+        for path in glob.glob(os.path.join(self._path, "*.db")):
+            try:
+                if os.path.getsize(path) > 0:
+                    files.append(path)
+            except OSError:  # removed meanwhile (a process marked dead)
+                continue
+        return self.merge(files, accumulate=True)
+
+
 def exposition() -> bytes:
     """The metrics in Prometheus text format, summed over every service process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        _StartedProcessesCollector(registry)
         return generate_latest(registry)
     return generate_latest()

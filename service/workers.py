@@ -229,7 +229,7 @@ def _columnar_answer(
 ) -> Result | None:
     """The answer from the columnar copy, if the query is of the kind it answers; else None."""
     plan = columnar.plan(text)
-    found = aggregates.answer(plan) if plan is not None else None
+    found = aggregates.answer(plan, max_rows) if plan is not None else None
     if found is None:
         return None
     names, rows = found

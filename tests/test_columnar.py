@@ -100,6 +100,12 @@ ANSWERED = {
     " ?o ex:stat ex:s2 } GROUP BY ?code ORDER BY DESC(?code)",
     "object lists, semicolons, comments and $": "SELECT $s (COUNT(*) AS $n) # why\nWHERE { ?o ex:stat $s, $s ;"
     " ex:area ?a, ex:area1 ;; . } GROUP BY $s ORDER BY $s LIMIT 10",
+    "plain solutions": "SELECT ?o ?v WHERE { ?o ex:stat ex:s0 ; ex:value ?v }",
+    "plain solutions, ordered": "SELECT ?end ?v ?code WHERE { ?o ex:stat ex:s1 ; ex:area ?a ;"
+    " ex:period/ex:end ?end ; ex:value ?v . ?a ex:code ?code } ORDER BY ?end DESC(?v) ?code",
+    "plain solutions, distinct": "SELECT DISTINCT ?a ?s WHERE { ?o ex:area ?a ; ex:stat ?s }",
+    "plain solutions, distinct and ordered": "SELECT DISTINCT ?s ?l WHERE { ?o ex:stat ?s ;"
+    " ex:area/skos:prefLabel ?l } ORDER BY DESC(?s)",
 }
 
 
@@ -138,7 +144,9 @@ def test_the_columnar_answer_is_oxigraphs(label: str, engines, monkeypatch: pyte
 
 
 LEFT_TO_OXIGRAPH_BY_THE_PARSER = [
-    "SELECT ?s WHERE { ?o ex:stat ?s }",  # no aggregate
+    "SELECT * WHERE { ?o ex:stat ?s }",
+    "SELECT ?s WHERE { ?o ex:stat ?s } GROUP BY ?s",  # a GROUP BY with no aggregate
+    "SELECT ?x WHERE { ?o ex:stat ?s }",  # a variable the pattern does not bind
     "SELECT (SUM(?v) AS ?t) WHERE { ?o ex:value ?v FILTER(?v > 0) }",
     "SELECT (SUM(?v) AS ?t) WHERE { ?o ex:value ?v OPTIONAL { ?o ex:area ?a } }",
     'SELECT (COUNT(*) AS ?n) WHERE { ?a ex:code "A1" }',  # a literal
@@ -289,3 +297,24 @@ def test_a_graph_with_a_triple_term_gets_no_copy(tmp_path: Path, capsys: pytest.
         ox.Quad(ox.NamedNode("http://example.org/x"), ox.NamedNode("http://example.org/p"), graph, graph)
     )
     assert columnar.write_copy(store, graph, target) and target.exists()
+
+
+def test_plain_solutions_are_sliced_and_cut_as_oxigraph_slices_and_cuts_them(
+    engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy, oxigraph = engines
+    everything = P + "SELECT ?o ?v WHERE { ?o ex:stat ex:s0 ; ex:value ?v }"
+    rows = set(oxigraph_rows(oxigraph, everything, ["o", "v"]))
+    # A slice without ORDER BY may be any rows of the answer, so many of them and no others.
+    names, sliced = copy.answer(columnar.plan(everything + " LIMIT 7 OFFSET 3"))
+    assert len(sliced) == 7 and {tuple(row[name] for name in names) for row in sliced} <= rows
+    # Past the size limit, one more row than the limit, for the caller to say the answer was cut.
+    status, result = _reply({"disk": oxigraph}, copy, (everything, "csv", 5, Dataset((KB_GRAPH,)), ()))
+    assert status == "ok" and result.copy == "columnar" and result.truncated and result.rows == 5
+    assert len(result.body.decode().strip().splitlines()) == 1 + 5
+    # More solutions to sort than this path sorts: Oxigraph answers.
+    monkeypatch.setattr(columnar, "SORT_CAP", 100)
+    ordered = everything + " ORDER BY ?v"
+    assert copy.answer(columnar.plan(ordered)) is None
+    status, result = _reply({"disk": oxigraph}, copy, (ordered, "csv", 5, Dataset((KB_GRAPH,)), ()))
+    assert status == "ok" and result.copy == "disk"

@@ -163,3 +163,21 @@ def test_a_forwarded_scheme_from_an_untrusted_address_is_ignored() -> None:
     for client in ("203.0.113.9", "192.0.2.1"):
         front({"REMOTE_ADDR": client, "HTTP_X_FORWARDED_PROTO": "https", "wsgi.url_scheme": "http"}, None)
     assert seen == ["http", "https"]
+
+
+def test_metrics_leave_out_the_file_of_a_process_still_starting(tmp_path: Path, monkeypatch) -> None:
+    """A process that has created its counts file but not yet sized it (a query worker starting under a
+    scrape) once made /metrics fail with a 500."""
+    from prometheus_client import CollectorRegistry, Counter
+    from prometheus_client.values import MultiProcessValue
+
+    from mappa_kb import metrics
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    # A process that has counted one request, written as prometheus_client writes it.
+    monkeypatch.setattr("prometheus_client.values.ValueClass", MultiProcessValue(lambda: 4242))
+    counted = Counter("mappa_kb_test_total", "a count", registry=CollectorRegistry())
+    counted.inc()
+    (tmp_path / "counter_4243.db").touch()  # and one whose file is not yet sized
+    text = metrics.exposition().decode()
+    assert "mappa_kb_test_total 1.0" in text
