@@ -1,4 +1,5 @@
-"""Aggregate queries answered from a columnar copy of the knowledge base, exactly as Oxigraph would.
+"""Queries over many observations answered from a columnar copy of the knowledge base, exactly as
+Oxigraph would answer them.
 
 Oxigraph finds each triple of a join by a lookup in its indexes, about a microsecond each; a GROUP BY
 over the national cube's 48,636 observations makes tens of thousands of them (27 ms for totals by
@@ -8,12 +9,14 @@ DuckDB file beside the store version, with a table of the terms those identifier
 with a row for each subject and a column for each predicate that has one object per subject (an
 observation's dimensions and measure): a star of patterns on one observation reads one row, no join.
 
-Only one shape of query is answered from it: a SELECT with COUNT, SUM or AVG over a basic graph
-pattern of variables and IRIs (sequence paths included), grouped by variables, ordered by projected
-variables, with LIMIT and OFFSET. Its text is read by a strict parser of that subset; anything it does
-not recognise, character for character, is left to Oxigraph. So are answers this path could not give
-exactly as Oxigraph gives them: a SUM or AVG over anything but xsd:integer and xsd:decimal values, a
-sum that would overflow Oxigraph's numbers, an ORDER BY over terms of mixed kinds. Terms are taken from
+Only one shape of query is answered from it: a SELECT of variables, or of COUNT, SUM or AVG grouped
+by variables, over a basic graph pattern of variables and IRIs (sequence paths included), ordered by
+projected variables, with DISTINCT, LIMIT and OFFSET. Its text is read by a strict parser of that
+subset; anything it does not recognise, character for character, is left to Oxigraph. So are answers
+this path could not give exactly as Oxigraph gives them: a SUM or AVG over anything but xsd:integer and
+xsd:decimal values, a sum that would overflow Oxigraph's numbers, an ORDER BY over terms of mixed kinds
+or over more than SORT_CAP solutions; and selective queries, which Oxigraph's indexes answer as fast
+(MIN_ROWS). Terms are taken from
 Oxigraph's own store, so they are already in its canonical forms; sums are exact (scaled integers);
 AVG divides as Oxigraph's xsd:decimal does, truncating at 18 digits.
 
