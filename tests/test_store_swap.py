@@ -99,23 +99,38 @@ def _sparql(url: str) -> requests.Response:
     return requests.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
 
 
+def _status(url: str) -> int:
+    return requests.get(url, timeout=10).status_code
+
+
+def _page_says(url: str, status: int, says: str) -> bool:
+    page = requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=10)
+    return page.status_code == status and says in page.text
+
+
+def _counted(url: str) -> int | None:
+    """The number of triples the service counts, or None if it does not answer with one."""
+    answer = _sparql(url)
+    return int(answer.text.split()[1]) if answer.status_code == 200 else None
+
+
 def _out_of_service_then_mended(url: str, store: Path, says: str) -> None:
     """The service answers 503s that say ``says`` (and is alive, not ready), then serves a new build."""
 
     def every_process_says_so() -> bool:  # several answers: every service process has noticed
         return all(a.status_code == 503 and says in a.text for a in [_sparql(url) for _ in range(6)])
 
+    # Each request goes to whichever service process takes it, and the six answers above may not have
+    # reached every one: each check below waits until the process that answers it has noticed too.
     assert wait_for(every_process_says_so), "the broken store was never noticed"
     assert _sparql(url).headers["Retry-After"]
-    assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 503
-    assert requests.get(f"{url}/healthz/live", timeout=10).status_code == 200
-    page = requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=10)
-    assert page.status_code == 503 and says in page.text
+    assert wait_for(lambda: _status(f"{url}/healthz/ready") == 503), "still said ready"
+    assert _status(f"{url}/healthz/live") == 200
+    assert wait_for(lambda: _page_says(url, 503, says)), "a page did not say the store was out of service"
     _, triples, _ = build_store(store)
-    assert wait_for(lambda: all(_sparql(url).status_code == 200 for _ in range(6))), "no recovery"
-    assert int(_sparql(url).text.split()[1]) == triples
-    assert requests.get(f"{url}/healthz/ready", timeout=10).status_code == 200
-    assert requests.get(f"{url}/doc/area/durham", timeout=10).status_code == 200
+    assert wait_for(lambda: all(_counted(url) == triples for _ in range(8))), "no recovery"
+    assert wait_for(lambda: _status(f"{url}/healthz/ready") == 200), "never ready again"
+    assert wait_for(lambda: _status(f"{url}/doc/area/durham") == 200), "pages never came back"
 
 
 def test_a_store_removed_underneath_gives_503s_until_a_new_one_is_built(tmp_path: Path) -> None:
