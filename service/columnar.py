@@ -44,6 +44,7 @@ SCALE = 10**18  # Oxigraph's xsd:decimal: an i128 holding the value times 10^18
 I64 = (-(2**63), 2**63 - 1)
 I128 = (-(2**127), 2**127 - 1)
 IRI, BLANK, LITERAL = 0, 1, 2  # the kinds of term in the terms table
+RdfTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 _CHUNK = 200_000  # rows sent to DuckDB at once while writing: bounds the memory of a build
 # Below this, Oxigraph: a query whose subjects' most selective patterns match fewer triples costs
 # Oxigraph a microsecond or so a lookup, and DuckDB a millisecond or more to plan and run, however few the
@@ -171,22 +172,22 @@ def _write_terms(connection: duckdb.DuckDBPyConnection, identifiers: dict[object
     )
     terms = list(identifiers)  # in identifier order: a dict keeps the order of insertion
     for start in range(0, len(terms), _CHUNK):
-        rows: tuple[list, ...] = ([], [], [], [], [], [])
+        kinds, values, datatypes, languages, numbers, integers = [], [], [], [], [], []
         for term in terms[start : start + _CHUNK]:
-            if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+            if not isinstance(term, RdfTerm):
                 raise _Unrepresentable(f"a {type(term).__name__}: {term}")
             literal = isinstance(term, ox.Literal)
-            kind = LITERAL if literal else BLANK if isinstance(term, ox.BlankNode) else IRI
             num, isint = _scaled(term) if literal else (None, False)
-            values = (kind, term.value, term.datatype.value if literal else None)
-            for column, value in zip(
-                rows, (*values, term.language if literal else None, num, isint), strict=True
-            ):
-                column.append(value)
+            kinds.append(LITERAL if literal else BLANK if isinstance(term, ox.BlankNode) else IRI)
+            values.append(term.value)
+            datatypes.append(term.datatype.value if literal else None)
+            languages.append(term.language if literal else None)
+            numbers.append(num)
+            integers.append(isint)
         connection.execute(
             "INSERT INTO terms SELECT unnest(range($1, $2)), unnest($3::TINYINT[]), unnest($4::VARCHAR[]),"
             " unnest($5::VARCHAR[]), unnest($6::VARCHAR[]), unnest($7::HUGEINT[]), unnest($8::BOOLEAN[])",
-            [start, start + len(rows[0]), *rows],
+            [start, start + len(kinds), kinds, values, datatypes, languages, numbers, integers],
         )
     connection.execute("CREATE INDEX terms_by_value ON terms (value)")  # an IRI of a query: its identifier
 
@@ -215,7 +216,7 @@ class ColumnarCopy:
         self._counts: dict[tuple[int, int | None], int] = {(p, o): n for p, o, n in counted}
         self._triples = sum(n for (_, o), n in self._counts.items() if o is None)
         self._identifier_cache: dict[str, int | None] = {}  # the copy never changes, so neither do they
-        self._term_cache: dict[int, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+        self._term_cache: dict[int, RdfTerm] = {}
         found = self._connection.execute("SELECT p FROM functional").fetchall()
         self._functional = frozenset(p for (p,) in found)
 
@@ -307,7 +308,7 @@ class ColumnarCopy:
             self._identifier_cache.update({iri: found.get(iri) for iri in missing})
         return {iri: self._identifier_cache[iri] for iri in iris}
 
-    def _terms(self, identifiers: set[int]) -> dict[int, ox.NamedNode | ox.BlankNode | ox.Literal]:
+    def _terms(self, identifiers: set[int]) -> dict[int, RdfTerm]:
         """The term of each identifier: group keys (years, areas) recur from query to query, so the
         terms once read are kept, up to a bound."""
         missing = sorted(identifiers - self._term_cache.keys())
@@ -325,9 +326,7 @@ class ColumnarCopy:
         self._connection.close()
 
 
-def _term(
-    kind: int, value: str, datatype: str | None, language: str | None
-) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _term(kind: int, value: str, datatype: str | None, language: str | None) -> RdfTerm:
     if kind == IRI:
         return ox.NamedNode(value)
     if kind == BLANK:
@@ -409,6 +408,7 @@ _KEYWORDS = {
     "AS",
 }
 _AGGREGATES = {"COUNT", "SUM", "AVG"}
+_WORDS = _KEYWORDS | _AGGREGATES
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -422,7 +422,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             value = found.group(kind)
             if kind == "word" and value != "a":  # `a` is the one keyword SPARQL spells in lower case only
                 value = value.upper()
-                if value not in _KEYWORDS | _AGGREGATES:
+                if value not in _WORDS:
                     raise _NotOurs
             tokens.append((kind, value))
         position = found.end()
@@ -435,6 +435,10 @@ class _Parser:
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def next_is(self, kind: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] == kind
 
     def take(self, kind: str, value: str | None = None) -> str:
         token = self.peek()
@@ -460,7 +464,7 @@ class _Parser:
         distinct = self.accept("word", "DISTINCT")
         projection: list[str | Aggregate] = []
         while True:
-            if self.peek() is not None and self.peek()[0] == "var":
+            if self.next_is("var"):
                 projection.append(self.take("var"))
             elif self.accept("punct", "("):
                 projection.append(self.aggregate())
@@ -474,7 +478,7 @@ class _Parser:
         if self.accept("word", "GROUP"):
             self.take("word", "BY")
             group_by.append(self.take("var"))
-            while self.peek() is not None and self.peek()[0] == "var":
+            while self.next_is("var"):
                 group_by.append(self.take("var"))
         order_by = self.order() if self.accept("word", "ORDER") else []
         limit, offset = None, 0
@@ -510,7 +514,7 @@ class _Parser:
         self.take("word", "BY")
         conditions = []
         while True:
-            if self.peek() is not None and self.peek()[0] == "var":
+            if self.next_is("var"):
                 conditions.append((self.take("var"), False))
             elif self.peek() in (("word", "ASC"), ("word", "DESC")):
                 descending = self.take("word") == "DESC"
@@ -544,7 +548,7 @@ class _Parser:
 
     def verb(self) -> list[Term]:
         """A predicate: a variable, or a sequence path of one or more IRIs."""
-        if self.peek() is not None and self.peek()[0] == "var":
+        if self.next_is("var"):
             return [("var", self.take("var"))]
         path = [self.iri()]
         while self.accept("punct", "/"):
@@ -562,7 +566,7 @@ class _Parser:
         return [(nodes[i], predicate, nodes[i + 1]) for i, predicate in enumerate(path)]
 
     def term(self) -> Term:
-        if self.peek() is not None and self.peek()[0] == "var":
+        if self.next_is("var"):
             return ("var", self.take("var"))
         if self.peek() == ("word", "a"):
             raise _NotOurs
@@ -778,7 +782,7 @@ def _order_key(term: object) -> tuple[str, object] | None:
     return None
 
 
-Solution = dict[str, "ox.NamedNode | ox.BlankNode | ox.Literal"]
+Solution = dict[str, RdfTerm]
 
 
 def _finish(plan: Plan, solutions: list[Solution]) -> tuple[list[str], list[Solution]] | None:
