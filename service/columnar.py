@@ -489,10 +489,8 @@ class _Parser:
                 offset = int(self.take("integer"))
         if self.peek() is not None:
             raise _NotOurs
-        return _checked(
-            Plan(
-                tuple(patterns), tuple(projection), distinct, tuple(group_by), tuple(order_by), limit, offset
-            )
+        return Plan(
+            tuple(patterns), tuple(projection), distinct, tuple(group_by), tuple(order_by), limit, offset
         )
 
     def aggregate(self) -> Aggregate:
@@ -621,14 +619,24 @@ def parses(text: str) -> bool:
     return True
 
 
-def plan(text: str) -> Plan | None:
-    """The query as this path would answer it, or None if it is not of the subset, or not valid SPARQL
-    (Oxigraph's parser is the judge, and Oxigraph gives the error)."""
+def read(text: str) -> Plan | None:
+    """The query as a plan, if it is a SELECT of the subset the parser reads (a basic graph pattern of
+    variables and IRIs, with the modifiers a Plan holds) and valid SPARQL (Oxigraph's parser is the
+    judge, and Oxigraph gives the error); else None."""
     try:
         found = _Parser(_tokens(text)).query()
     except _NotOurs:
         return None
     return found if parses(text) else None
+
+
+def plan(text: str) -> Plan | None:
+    """The query as this path would answer it, or None if it is not of the subset this path answers."""
+    found = read(text)
+    try:
+        return None if found is None else _checked(found)
+    except _NotOurs:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------------
