@@ -3,11 +3,14 @@ Oxigraph would answer them.
 
 Oxigraph finds each triple of a join by a lookup in its indexes, about a microsecond each; a GROUP BY
 over the national cube's 48,636 observations makes tens of thousands of them (27 ms for totals by
-year). A column store joins whole columns at once: DuckDB answers the same query in 2.4 ms. So
-`mappa-kb build` also writes every triple of the knowledge-base graph, as integer identifiers, into a
-DuckDB file beside the store version, with a table of the terms those identifiers stand for and a table
-with a row for each subject and a column for each predicate that has one object per subject (an
-observation's dimensions and measure): a star of patterns on one observation reads one row, no join.
+year). Whole columns of integers joined and summed by numpy take a fraction of that. So
+`mappa-kb build` also writes every triple of the knowledge-base graph, as integer identifiers, into one
+file beside the store version (``<version>.columns``): the triples sorted two ways (by predicate, subject
+and object, and by predicate, object and subject), a table with a row for each subject and a column for
+each predicate that has one object per subject (an observation's dimensions and measure: a star of
+patterns on one observation reads one row, no join), the terms those identifiers stand for, and the
+numbers of the numeric ones. Each query worker maps the file read-only: the pages are shared between
+the workers, and opening it reads nothing but its header.
 
 Only one shape of query is answered from it: a SELECT of COUNT, SUM or AVG grouped by variables, or
 of variables ordered or distinct, over a basic graph pattern of variables and IRIs (sequence paths
@@ -15,24 +18,28 @@ included), ordered by projected variables, with DISTINCT, LIMIT and OFFSET. Its 
 strict parser of that subset; anything it does not recognise, character for character, is left to
 Oxigraph. So are answers this path could not give exactly as Oxigraph gives them: a SUM or AVG over
 anything but xsd:integer and xsd:decimal values, a sum that would overflow Oxigraph's numbers, an
-ORDER BY over terms of mixed kinds or over more than SORT_CAP solutions; and selective queries, which
-Oxigraph's indexes answer as fast (MIN_ROWS). Terms are taken from Oxigraph's own store, so they are
-already in its canonical forms; sums are exact (scaled integers); AVG divides as Oxigraph's
-xsd:decimal does, truncating at 18 digits.
+ORDER BY over terms of mixed kinds or over more than SORT_CAP solutions; joins past ROW_CAP solutions;
+and selective queries, which Oxigraph's indexes answer as fast (MIN_ROWS). Terms are taken from
+Oxigraph's own store, so they are already in its canonical forms; sums are exact (integers at a common
+decimal scale); AVG divides as Oxigraph's xsd:decimal does, truncating at 18 digits.
 
-The generated SQL never contains text from the query: IRIs are looked up by bound parameters and the
-SQL is built from integer identifiers and column names of our own.
+No text of a query reaches anything but the parser: IRIs are looked up in the copy's sorted list of
+IRIs, and the evaluation works on their integer identifiers.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import json
+import mmap
 import re
 import sys
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
+import numpy as np
 import pyoxigraph as ox
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -43,25 +50,26 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SCALE = 10**18  # Oxigraph's xsd:decimal: an i128 holding the value times 10^18
 I64 = (-(2**63), 2**63 - 1)
 I128 = (-(2**127), 2**127 - 1)
-IRI, BLANK, LITERAL = 0, 1, 2  # the kinds of term in the terms table
+IRI, BLANK, LITERAL = 0, 1, 2  # the kinds of term
 RdfTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-_CHUNK = 200_000  # rows sent to DuckDB at once while writing: bounds the memory of a build
 # Below this, Oxigraph: a query whose subjects' most selective patterns match fewer triples costs
-# Oxigraph a microsecond or so a lookup, and DuckDB a millisecond or more to plan and run, however few the
-# rows. Measured on the national cube, in one process: top areas by rate (1,008 observations) 2.5 ms in
-# Oxigraph, 2.6 here; totals by year (13,104) 27 ms against 2.4. Under load from four connections, top
-# areas had a p50 of 9.1 ms here against 10.2 ms in Oxigraph, so the line is drawn below it.
+# Oxigraph a microsecond or so a lookup, however few the rows. Measured on the national cube, in one
+# process: totals by year (13,104 observations) 27 ms in Oxigraph; top areas by rate (1,008) 2.5 ms.
 MIN_ROWS = 1000
 SORT_CAP = 10_000  # solutions this path sorts for an ORDER BY; past that, Oxigraph answers
+# Solutions a join may make here: each costs a few integers a variable and the join's own positions,
+# so this bounds a worker's memory to a few hundred MB; a join past it is Oxigraph's, under the time limit.
+ROW_CAP = 8_000_000
+_MANTISSA = 2**62  # a number is kept as an integer below this times a power of ten: sums stay in int64
 
 
 # ---------------------------------------------------------------------------------------------------
-# The copy: written by the build, opened read-only by each query worker
+# The copy: written by the build, mapped read-only by each query worker
 
 
 def copy_file(location: Path) -> Path:
     """The columnar copy beside the store version at ``location``."""
-    return location.with_name(location.name + ".duckdb")
+    return location.with_name(location.name + ".columns")
 
 
 def _scaled(term: ox.Literal) -> tuple[int | None, bool]:
@@ -77,6 +85,15 @@ def _scaled(term: ox.Literal) -> tuple[int | None, bool]:
         value = -value if sign else value
         return (value, False) if I128[0] <= value <= I128[1] else (None, False)
     return None, False
+
+
+def _mantissa(scaled: int) -> tuple[int, int] | None:
+    """A value times 10^18 as (m, e), the value being m / 10^e with e as small as it can be; None if m
+    would not stay below _MANTISSA."""
+    exponent = 18
+    while exponent and scaled % 10 == 0:
+        scaled, exponent = scaled // 10, exponent - 1
+    return (scaled, exponent) if -_MANTISSA < scaled < _MANTISSA else None
 
 
 def write_copy(quads: Iterable[ox.Quad], graph: ox.NamedNode, target: Path) -> bool:
@@ -101,124 +118,187 @@ class _Unrepresentable(Exception):
 
 def _write(quads: Iterable[ox.Quad], graph: ox.NamedNode, target: Path) -> None:
     identifiers: dict[object, int] = {}
-    with duckdb.connect(str(target), config=_CONFIG) as connection:
-        connection.execute("CREATE TABLE meta (graph VARCHAR, counted_from INTEGER)")
-        connection.execute("INSERT INTO meta VALUES (?, ?)", [graph.value, MIN_ROWS])
-        connection.execute("CREATE TABLE unsorted (s INTEGER, p INTEGER, o INTEGER)")
-        number = identifiers.setdefault  # a term's identifier: the next free one when first seen
-        subjects: list[int] = []
-        predicates: list[int] = []
-        objects: list[int] = []
-        for quad in quads:
-            if quad.graph_name != graph:
-                continue
-            subjects.append(number(quad.subject, len(identifiers)))
-            predicates.append(number(quad.predicate, len(identifiers)))
-            objects.append(number(quad.object, len(identifiers)))
-            if len(subjects) == _CHUNK:
-                _insert_triples(connection, (subjects, predicates, objects))
-                subjects, predicates, objects = [], [], []
-        _insert_triples(connection, (subjects, predicates, objects))
-        # Sorted by predicate, then object: a pattern's constant predicate and object select a run of
-        # rows, and DuckDB skips the blocks outside it by their min-max statistics.
-        connection.execute("CREATE TABLE triples AS SELECT * FROM unsorted ORDER BY p, o, s")
-        connection.execute("DROP TABLE unsorted")
-        # How many triples each predicate has, and each predicate and object that has MIN_ROWS or more:
-        # what the choice between this path and Oxigraph is made on.
-        connection.execute(
-            "CREATE TABLE counts AS SELECT p, NULL::INTEGER AS o, COUNT(*) AS n FROM triples GROUP BY p"
-            " UNION ALL SELECT p, o, COUNT(*) FROM triples GROUP BY p, o HAVING COUNT(*) >= $1",
-            [MIN_ROWS],
-        )
-        _write_terms(connection, identifiers)
-        _write_subjects(connection)
+    number = identifiers.setdefault  # a term's identifier: the next free one when first seen
+    subjects, predicates, objects = array("q"), array("q"), array("q")
+    for quad in quads:
+        if quad.graph_name != graph:
+            continue
+        subjects.append(number(quad.subject, len(identifiers)))
+        predicates.append(number(quad.predicate, len(identifiers)))
+        objects.append(number(quad.object, len(identifiers)))
+    if len(identifiers) >= 2**31:
+        raise _Unrepresentable(f"{len(identifiers)} terms, more than 32-bit identifiers can number")
+    s, p, o = (
+        np.frombuffer(column, dtype=np.int64).astype(np.int32) for column in (subjects, predicates, objects)
+    )
+    header: dict = {"graph": graph.value, "counted_from": MIN_ROWS}
+    arrays = _triples(s, p, o, header)
+    arrays.update(_subjects(arrays, header))
+    arrays.update(_terms(list(identifiers), header))
+    _save(target, header, arrays)
 
 
-def _write_subjects(connection: duckdb.DuckDBPyConnection) -> None:
+def _triples(s: np.ndarray, p: np.ndarray, o: np.ndarray, header: dict) -> dict[str, np.ndarray]:
+    """The triples in two orders, each a run of rows per predicate: by subject within a predicate (to
+    join on subjects) and by object (to join on objects); and the counts the choice between this path
+    and Oxigraph is made on: each predicate's, and each predicate and object's from MIN_ROWS up."""
+    by_subject = np.lexsort((o, s, p))
+    by_object = np.lexsort((s, o, p))
+    predicates, starts = np.unique(p[by_subject], return_index=True)
+    pos_p, pos_o = p[by_object], o[by_object]
+    runs = np.flatnonzero(np.diff(pos_p) | np.diff(pos_o)) + 1 if len(p) else np.zeros(0, np.int64)
+    run_starts = np.concatenate(([0], runs)) if len(p) else runs
+    lengths = np.diff(np.append(run_starts, len(p)))
+    big = np.flatnonzero(lengths >= MIN_ROWS)
+    header["pairs"] = [
+        [int(pos_p[run_starts[i]]), int(pos_o[run_starts[i]]), int(lengths[i])] for i in big.tolist()
+    ]
+    return {
+        "predicates": predicates.astype(np.int32),
+        "offsets": np.append(starts, len(p)).astype(np.int64),
+        "pso_s": s[by_subject],
+        "pso_o": o[by_subject],
+        "pos_o": pos_o,
+        "pos_s": s[by_object],
+    }
+
+
+def _subjects(arrays: dict[str, np.ndarray], header: dict) -> dict[str, np.ndarray]:
     """The subjects table: a row for each subject, a column for each big predicate that has at most one
-    object per subject (an observation's dimensions and measure). A star of patterns on one subject
-    then reads one row where it would join a scan of the triples for each pattern."""
-    connection.execute(
-        "CREATE TABLE functional AS SELECT p FROM triples GROUP BY p"
-        " HAVING COUNT(*) >= $1 AND COUNT(*) = COUNT(DISTINCT s) ORDER BY p",
-        [MIN_ROWS],
+    object per subject (an observation's dimensions and measure), -1 where the subject has none. A star
+    of patterns on one subject then reads one row where it would join a run of triples for each."""
+    functional = []
+    offsets = arrays["offsets"]
+    for index, predicate in enumerate(arrays["predicates"].tolist()):
+        run = arrays["pso_s"][offsets[index] : offsets[index + 1]]
+        if len(run) >= MIN_ROWS and bool(np.all(np.diff(run) > 0)):  # sorted: no subject twice
+            functional.append((predicate, run, arrays["pso_o"][offsets[index] : offsets[index + 1]]))
+    header["functional"] = [predicate for predicate, _, _ in functional]
+    rows = (
+        np.unique(np.concatenate([run for _, run, _ in functional])) if functional else np.zeros(0, np.int32)
     )
-    predicates = [int(p) for (p,) in connection.execute("SELECT p FROM functional").fetchall()]
-    # For each such predicate: its object (c), and if that is an xsd:integer or xsd:decimal literal,
-    # its value times 10^18 (n) and whether it is an integer (i), for SUM and AVG to read in place.
-    selected = "".join(
-        f", MAX(o) FILTER (WHERE p = {p}) AS c{p}, MAX(num) FILTER (WHERE p = {p}) AS n{p},"
-        f" BOOL_AND(isint) FILTER (WHERE p = {p}) AS i{p}"
-        for p in predicates
-    )
-    connection.execute(
-        f"CREATE TABLE subjects AS SELECT s{selected} FROM triples JOIN terms ON terms.id = triples.o"
-        " WHERE p IN (SELECT p FROM functional) GROUP BY s ORDER BY s"
-    )
+    table = {"subjects": rows.astype(np.int32)}
+    for predicate, run, objects in functional:
+        column = np.full(len(rows), -1, dtype=np.int32)
+        column[np.searchsorted(rows, run)] = objects
+        table[f"c{predicate}"] = column
+    return table
 
 
-def _insert_triples(connection: duckdb.DuckDBPyConnection, columns: tuple[list[int], ...]) -> None:
-    if columns[0]:
-        connection.execute(
-            "INSERT INTO unsorted SELECT unnest($1::INTEGER[]), unnest($2::INTEGER[]), unnest($3::INTEGER[])",
-            list(columns),
-        )
+def _terms(terms: list[object], header: dict) -> dict[str, np.ndarray]:
+    """The terms, in identifier order: kind, text, datatype and language, and for xsd:integer and
+    xsd:decimal literals their value as m / 10^e; and the IRIs' identifiers sorted by their text, to find
+    a query's IRIs by binary search."""
+    datatypes: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    size = len(terms)
+    kinds = np.zeros(size, dtype=np.int8)
+    datatype = np.full(size, -1, dtype=np.int32)
+    language = np.full(size, -1, dtype=np.int32)
+    mantissas = np.zeros(size, dtype=np.int64)
+    exponents = np.zeros(size, dtype=np.int8)
+    numeric = np.zeros(size, dtype=np.bool_)
+    integer = np.zeros(size, dtype=np.bool_)
+    texts: list[bytes] = []
+    iris: list[int] = []
+    for identifier, term in enumerate(terms):
+        if not isinstance(term, RdfTerm):
+            raise _Unrepresentable(f"a {type(term).__name__}: {term}")
+        texts.append(term.value.encode())
+        if isinstance(term, ox.NamedNode):
+            iris.append(identifier)
+        elif isinstance(term, ox.BlankNode):
+            kinds[identifier] = BLANK
+        else:
+            kinds[identifier] = LITERAL
+            if term.language:
+                language[identifier] = languages.setdefault(term.language, len(languages))
+                continue
+            datatype[identifier] = datatypes.setdefault(term.datatype.value, len(datatypes))
+            scaled, isint = _scaled(term)
+            found = None if scaled is None else _mantissa(scaled)
+            if found is not None:
+                mantissas[identifier], exponents[identifier] = found
+                numeric[identifier], integer[identifier] = True, isint
+    header["datatypes"], header["languages"] = list(datatypes), list(languages)
+    iris.sort(key=texts.__getitem__)
+    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=size)
+    return {
+        "kinds": kinds,
+        "text": np.frombuffer(b"".join(texts), dtype=np.uint8),
+        "text_ends": np.cumsum(lengths),
+        "datatype": datatype,
+        "language": language,
+        "mantissa": mantissas,
+        "exponent": exponents,
+        "numeric": numeric,
+        "integer": integer,
+        "iris": np.array(iris, dtype=np.int32),
+    }
 
 
-def _write_terms(connection: duckdb.DuckDBPyConnection, identifiers: dict[object, int]) -> None:
-    connection.execute(
-        "CREATE TABLE terms (id INTEGER, kind TINYINT, value VARCHAR, datatype VARCHAR, lang VARCHAR,"
-        " num HUGEINT, isint BOOLEAN)"
-    )
-    terms = list(identifiers)  # in identifier order: a dict keeps the order of insertion
-    for start in range(0, len(terms), _CHUNK):
-        kinds, values, datatypes, languages, numbers, integers = [], [], [], [], [], []
-        for term in terms[start : start + _CHUNK]:
-            if not isinstance(term, RdfTerm):
-                raise _Unrepresentable(f"a {type(term).__name__}: {term}")
-            literal = isinstance(term, ox.Literal)
-            num, isint = _scaled(term) if literal else (None, False)
-            kinds.append(LITERAL if literal else BLANK if isinstance(term, ox.BlankNode) else IRI)
-            values.append(term.value)
-            datatypes.append(term.datatype.value if literal else None)
-            languages.append(term.language if literal else None)
-            numbers.append(num)
-            integers.append(isint)
-        connection.execute(
-            "INSERT INTO terms SELECT unnest(range($1, $2)), unnest($3::TINYINT[]), unnest($4::VARCHAR[]),"
-            " unnest($5::VARCHAR[]), unnest($6::VARCHAR[]), unnest($7::HUGEINT[]), unnest($8::BOOLEAN[])",
-            [start, start + len(kinds), kinds, values, datatypes, languages, numbers, integers],
-        )
-    connection.execute("CREATE INDEX terms_by_value ON terms (value)")  # an IRI of a query: its identifier
+# The file: this line, the header's length (8 bytes), the header (JSON: the arrays' places, and what the
+# build counted), then each array, aligned.
+_MAGIC = b"mappa-kb columnar copy 1\n"
+_ALIGN = 64
+_DTYPES = {"|i1", "|u1", "|b1", "<i4", "<i8"}
 
 
-# No extension is ever fetched; one thread, since the query workers already use every core between them.
-_CONFIG = {
-    "threads": 1,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
+def _save(target: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    places, offset = {}, 0
+    for name, values in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        places[name] = [values.dtype.str, offset, len(values)]
+        offset += values.nbytes
+    head = json.dumps({**header, "arrays": places}).encode()
+    start = -(-(len(_MAGIC) + 8 + len(head)) // _ALIGN) * _ALIGN
+    with open(target, "wb") as out:
+        out.write(_MAGIC + len(head).to_bytes(8, "little") + head)
+        for name, values in arrays.items():
+            out.write(b"\0" * (start + places[name][1] - out.tell()))
+            out.write(np.ascontiguousarray(values).tobytes())
+
+
+def _open(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and the arrays (views of the file, mapped read-only) of a copy; ValueError if the file
+    is not a whole copy."""
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if mapped[: len(_MAGIC)] != _MAGIC:
+        raise ValueError("not a columnar copy")
+    length = int.from_bytes(mapped[len(_MAGIC) : len(_MAGIC) + 8], "little")
+    header = json.loads(mapped[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length])
+    start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
+    arrays = {}
+    for name, (dtype, offset, count) in header.pop("arrays").items():
+        end = start + offset + count * np.dtype(dtype).itemsize if dtype in _DTYPES else -1
+        if offset < 0 or count < 0 or not start <= end <= len(mapped):
+            raise ValueError(f"the array {name} is not whole")
+        arrays[name] = np.frombuffer(mapped, dtype=np.dtype(dtype), count=count, offset=start + offset)
+    return header, arrays
 
 
 class ColumnarCopy:
-    """A query worker's read-only connection to the columnar copy of one store version."""
+    """A query worker's read-only view of the columnar copy of one store version."""
 
-    def __init__(self, path: Path, memory_limit_mb: int = 256) -> None:
-        # No spilling to disk (a query past the memory limit fails, and Oxigraph answers it), and from
-        # then on no file but the copy may be opened.
-        config = {**_CONFIG, "memory_limit": f"{memory_limit_mb}MB", "temp_directory": ""}
-        self._connection = duckdb.connect(str(path), read_only=True, config=config)
-        self._connection.execute("SET enable_external_access = false")
-        self.graph, self._counted_from = self._connection.execute(
-            "SELECT graph, counted_from FROM meta"
-        ).fetchone()
-        counted = self._connection.execute("SELECT p, o, n FROM counts").fetchall()
-        self._counts: dict[tuple[int, int | None], int] = {(p, o): n for p, o, n in counted}
-        self._triples = sum(n for (_, o), n in self._counts.items() if o is None)
+    def __init__(self, path: Path) -> None:
+        header, self._arrays = _open(path)
+        a = self._arrays
+        self.graph: str = header["graph"]
+        self._counted_from: int = header["counted_from"]
+        self._datatypes = [ox.NamedNode(iri) for iri in header["datatypes"]]
+        self._languages: list[str] = header["languages"]
+        self._predicates = a["predicates"]
+        self._offsets = a["offsets"]
+        self._counts: dict[tuple[int, int | None], int] = {
+            (p, None): n
+            for p, n in zip(self._predicates.tolist(), np.diff(self._offsets).tolist(), strict=True)
+        }
+        self._counts.update({(p, o): n for p, o, n in header["pairs"]})
+        self._triples = int(self._offsets[-1]) if len(self._offsets) else 0
+        self._functional = frozenset(header["functional"])
         self._identifier_cache: dict[str, int | None] = {}  # the copy never changes, so neither do they
         self._term_cache: dict[int, RdfTerm] = {}
-        found = self._connection.execute("SELECT p FROM functional").fetchall()
-        self._functional = frozenset(p for (p,) in found)
 
     @classmethod
     def beside(cls, location: Path) -> ColumnarCopy | None:
@@ -228,7 +308,7 @@ class ColumnarCopy:
             return None
         try:
             return cls(path)
-        except (duckdb.Error, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:
             print(f"mappa-kb query worker: no columnar copy ({path}): {error}", file=sys.stderr)
             return None
 
@@ -238,22 +318,23 @@ class ColumnarCopy:
         identifiers = self._identifiers(set(plan.iris()))
         if self._rows_to_join(plan, identifiers) < MIN_ROWS:
             return None
-        sql, outputs = _sql(plan, identifiers, self._functional)
-        # Without an ORDER BY, SQL slices exactly as SPARQL does (DISTINCT on identifiers is DISTINCT on
-        # terms; on aggregates' columns it is not, so that one is done here, on their values).
-        sliced_in_sql = not plan.order_by and not (plan.distinct and plan.aggregated)
-        if sliced_in_sql:
-            wanted = max_rows + 1 if plan.limit is None else min(plan.limit, max_rows + 1)
-            sql += f" LIMIT {int(wanted)} OFFSET {int(plan.offset)}"
+        # Without an ORDER BY, a slice of the solutions is any rows of them, as SPARQL has it (DISTINCT
+        # on identifiers is DISTINCT on terms; on aggregates' values it is not, so that one is done later).
+        sliced = not plan.order_by and not (plan.distinct and plan.aggregated)
+        if sliced:
+            end = max_rows + 1 if plan.limit is None else min(plan.limit, max_rows + 1)
+            window = (plan.offset, plan.offset + end)
         else:
-            sql += f" LIMIT {SORT_CAP + 1}"
+            window = (0, SORT_CAP + 1)
         try:
-            rows = self._connection.execute(sql).fetchall()
-        except duckdb.Error as error:  # out of memory, an overflow: Oxigraph answers instead
-            print(f"mappa-kb query worker: columnar path gave way to Oxigraph: {error}", file=sys.stderr)
+            evaluation = _Evaluation(self._arrays, identifiers, self._functional, _read(plan))
+            solved = evaluation.solutions(plan.patterns)
+            rows = _rows(plan, solved, self._arrays, window)
+        except _Declined:
             return None
-        if len(rows) > SORT_CAP and not sliced_in_sql:
-            return None  # too many to sort here: Oxigraph sorts them
+        if rows is None or (len(rows) > SORT_CAP and not sliced):
+            return None  # too many to sort here, or a sum only Oxigraph can give: Oxigraph answers
+        outputs = _outputs(plan)
         starts = [sum(out.width for out in outputs[:index]) for index in range(len(outputs))]
         terms = self._terms(
             {
@@ -273,7 +354,7 @@ class ColumnarCopy:
                     return None
                 solution[out.name] = value
             solutions.append(solution)
-        return (plan.names, solutions) if sliced_in_sql else _finish(plan, solutions)
+        return (plan.names, solutions) if sliced else _finish(plan, solutions)
 
     def _rows_to_join(self, plan: Plan, identifiers: dict[str, int | None]) -> int:
         """About how many rows Oxigraph would join: for each subject, the triples its most selective
@@ -295,45 +376,383 @@ class ColumnarCopy:
             stars[subject] = min(stars.get(subject, rows), rows)
         return max(stars.values(), default=0)
 
+    def _text(self, identifier: int) -> bytes:
+        ends = self._arrays["text_ends"]
+        return self._arrays["text"][ends[identifier - 1] if identifier else 0 : ends[identifier]].tobytes()
+
     def _identifiers(self, iris: set[str]) -> dict[str, int | None]:
-        """The identifier of each IRI (None if the store lacks it), by the index on values."""
-        missing = sorted(iris - self._identifier_cache.keys())
+        """The identifier of each IRI (None if the store lacks it), by binary search of the sorted IRIs."""
+        missing = iris - self._identifier_cache.keys()
         if missing:
             if len(self._identifier_cache) > 100_000:
                 self._identifier_cache.clear()
-            lookups = " UNION ALL ".join(
-                ["SELECT value, id FROM terms WHERE value = ? AND kind = 0"] * len(missing)
-            )
-            found = dict(self._connection.execute(lookups, missing).fetchall())
-            self._identifier_cache.update({iri: found.get(iri) for iri in missing})
+            order = self._arrays["iris"]
+            for iri in missing:
+                wanted = iri.encode("utf-8", "surrogatepass")  # a lone surrogate matches no stored IRI
+                at = bisect.bisect_left(range(len(order)), wanted, key=lambda i: self._text(int(order[i])))
+                found = at < len(order) and self._text(int(order[at])) == wanted
+                self._identifier_cache[iri] = int(order[at]) if found else None
         return {iri: self._identifier_cache[iri] for iri in iris}
 
     def _terms(self, identifiers: set[int]) -> dict[int, RdfTerm]:
         """The term of each identifier: group keys (years, areas) recur from query to query, so the
         terms once read are kept, up to a bound."""
-        missing = sorted(identifiers - self._term_cache.keys())
+        missing = identifiers - self._term_cache.keys()
         if missing:
             if len(self._term_cache) > 100_000:
                 self._term_cache.clear()
-            wanted = (
-                "SELECT id, kind, value, datatype, lang FROM terms WHERE id IN (SELECT unnest($1::INTEGER[]))"
-            )
-            found = self._connection.execute(wanted, [missing]).fetchall()
-            self._term_cache.update({row[0]: _term(*row[1:]) for row in found})
+            for identifier in missing:
+                self._term_cache[identifier] = self._term(identifier)
         return {identifier: self._term_cache[identifier] for identifier in identifiers}
 
+    def _term(self, identifier: int) -> RdfTerm:
+        a = self._arrays
+        kind, value = int(a["kinds"][identifier]), self._text(identifier).decode()
+        if kind == IRI:
+            return ox.NamedNode(value)
+        if kind == BLANK:
+            return ox.BlankNode(value)
+        language = int(a["language"][identifier])
+        if language >= 0:
+            return ox.Literal(value, language=self._languages[language])
+        return ox.Literal(value, datatype=self._datatypes[int(a["datatype"][identifier])])
+
     def close(self) -> None:
-        self._connection.close()
+        """Nothing to release but the mapping, which goes with the last array that views it."""
+        self._arrays = {}
 
 
-def _term(kind: int, value: str, datatype: str | None, language: str | None) -> RdfTerm:
-    if kind == IRI:
-        return ox.NamedNode(value)
-    if kind == BLANK:
-        return ox.BlankNode(value)
-    if language:
-        return ox.Literal(value, language=language)
-    return ox.Literal(value, datatype=ox.NamedNode(datatype))
+# ---------------------------------------------------------------------------------------------------
+# Evaluation: a basic graph pattern joined over whole columns of identifiers
+
+
+class _Declined(Exception):
+    """This path will not answer the query (a join past ROW_CAP): Oxigraph answers it."""
+
+
+@dataclasses.dataclass
+class _Solutions:
+    """Solutions as a column of identifiers for each variable bound, all of one length."""
+
+    columns: dict[str, np.ndarray]
+    size: int
+
+    def take(self, rows: np.ndarray) -> _Solutions:
+        return _Solutions({name: column[rows] for name, column in self.columns.items()}, len(rows))
+
+    def where(self, keep: np.ndarray) -> _Solutions:
+        """The solutions at the rows where ``keep`` is true."""
+        if not self.columns:  # nothing to gather: only how many
+            return _Solutions({}, int(np.count_nonzero(keep)))
+        return self.take(np.flatnonzero(keep))
+
+
+_UNIT = _Solutions({}, 1)  # the one solution that binds nothing: what a join starts from
+
+
+def _bound(
+    pairs: list[tuple[Term, np.ndarray]],
+    identifiers: dict[str, int | None],
+    needed: frozenset[str],
+    size: int,
+    keep: np.ndarray | None = None,
+) -> _Solutions:
+    """The solutions of the rows (``keep``: those of them) whose columns match ``pairs`` of (term,
+    column): an IRI must equal its identifier, a variable named twice must have one value; the rest bind
+    their variables, of which those ``needed`` later are kept."""
+    columns: dict[str, np.ndarray] = {}
+    for term, column in pairs:
+        if term[0] == "iri":
+            condition = column == identifiers[term[1]]
+        elif term[1] in columns:
+            condition = column == columns[term[1]]
+        else:
+            columns[term[1]] = column
+            continue
+        keep = condition if keep is None else keep & condition
+    solutions = _Solutions({name: column for name, column in columns.items() if name in needed}, size)
+    return solutions if keep is None else solutions.where(keep)
+
+
+def _expand(keys: np.ndarray, probes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted ``keys`` and any ``probes``: every pair (probe row, key row) with equal values."""
+    first = np.searchsorted(keys, probes, side="left")
+    counts = np.searchsorted(keys, probes, side="right") - first
+    total = int(counts.sum())
+    if total > ROW_CAP:
+        raise _Declined
+    if total == np.count_nonzero(counts):  # at most one partner each (a label, a date): no repeats
+        rows = np.flatnonzero(counts)
+        return rows, first[rows]
+    rows = np.repeat(np.arange(len(probes)), counts)
+    return rows, np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
+def _join(left: _Solutions, right: _Solutions) -> _Solutions:
+    """The join of two sets of solutions on the variables they share (all pairs, if none)."""
+    if left is _UNIT:
+        return right
+    shared = [name for name in left.columns if name in right.columns]
+    if not shared:
+        if left.size * right.size > ROW_CAP:
+            raise _Declined
+        rows = np.repeat(np.arange(left.size), right.size)
+        partners = np.tile(np.arange(right.size), left.size)
+    else:
+        order = np.argsort(right.columns[shared[0]], kind="stable")
+        rows, at = _expand(right.columns[shared[0]][order], left.columns[shared[0]])
+        partners = order[at]
+    joined = left.take(rows)
+    for name, column in right.columns.items():
+        if name not in joined.columns:
+            joined.columns[name] = column[partners]
+    keep = [joined.columns[name] == right.columns[name][partners] for name in shared[1:]]
+    return joined.where(np.logical_and.reduce(keep)) if keep else joined
+
+
+def _variables(pattern: tuple[Term, Term, Term]) -> set[str]:
+    return {term[1] for term in pattern if term[0] == "var"}
+
+
+class _Evaluation:
+    """The solutions of one basic graph pattern over the copy's arrays."""
+
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        identifiers: dict[str, int | None],
+        functional: frozenset[int],
+        needed: frozenset[str],
+    ) -> None:
+        """``needed``: the variables the answer reads; the others are kept only while a join needs them."""
+        self.a, self.identifiers, self.functional = arrays, identifiers, functional
+        self.needed = needed
+
+    def solutions(self, patterns: Iterable[tuple[Term, Term, Term]]) -> _Solutions:
+        stars: dict[Term, list[tuple[int, Term]]] = {}
+        others: list[tuple[Term, Term, Term]] = []
+        for subject, predicate, object_ in patterns:
+            known = self.identifiers.get(predicate[1]) if predicate[0] == "iri" else None
+            if known is not None and known in self.functional:
+                stars.setdefault(subject, []).append((known, object_))
+            else:
+                others.append((subject, predicate, object_))
+        # Each subject's patterns on predicates with one object per subject read its rows of the
+        # subjects table, smallest first; then whatever shares a variable with the solutions so far
+        # joins them, rows of the subjects table before runs of triples, smallest first.
+        # A variable is kept while the answer or another part of the pattern reads it.
+        parts = [
+            {term[1] for term in (subject, *(o for _, o in star)) if term[0] == "var"}
+            for subject, star in stars.items()
+        ]
+        parts += [_variables(pattern) for pattern in others]
+        self.needed = self.needed | {
+            name for name in set().union(*parts) if sum(name in part for part in parts) > 1
+        }
+        pending = [self._star(subject, star) for subject, star in stars.items()]
+        solved = _UNIT
+        while pending or others:
+            bound = solved.columns.keys()
+            stars_linked = [found for found in pending if solved is _UNIT or found.columns.keys() & bound]
+            linked = [pattern for pattern in others if solved is _UNIT or _variables(pattern) & bound]
+            if stars_linked or not linked:  # (neither linked: all pairs, with the smallest)
+                found = min(stars_linked or pending or [None], key=lambda found: found.size if found else 0)
+                if found is not None:
+                    pending.remove(found)
+                    solved = _join(solved, found)
+                    continue
+                linked = others
+            pattern = min(linked, key=self._size)
+            others.remove(pattern)
+            solved = self._join_pattern(solved, pattern)
+        return solved
+
+    def _size(self, pattern: tuple[Term, Term, Term]) -> int:
+        """The triples of a pattern's predicate (all of them, for a variable)."""
+        if pattern[1][0] == "var":
+            return len(self.a["pso_s"])
+        first, last = self._range(pattern[1])
+        return last - first
+
+    def _range(self, predicate: Term) -> tuple[int, int]:
+        """The rows of ``predicate`` in either order of the triples."""
+        identifier = self.identifiers[predicate[1]]
+        at = int(np.searchsorted(self.a["predicates"], identifier))
+        if at == len(self.a["predicates"]) or self.a["predicates"][at] != identifier:
+            return 0, 0
+        return int(self.a["offsets"][at]), int(self.a["offsets"][at + 1])
+
+    def _star(self, subject: Term, star: list[tuple[int, Term]]) -> _Solutions:
+        """The rows of the subjects table that have an object for each predicate of ``star``."""
+        pairs = [(subject, self.a["subjects"])]
+        present = np.ones(len(self.a["subjects"]), dtype=np.bool_)
+        for predicate, object_ in star:
+            column = self.a[f"c{predicate}"]
+            present &= column >= 0
+            pairs.append((object_, column))
+        return _bound(pairs, self.identifiers, self.needed, len(present), present)
+
+    def _join_pattern(self, solved: _Solutions, pattern: tuple[Term, Term, Term]) -> _Solutions:
+        """The solutions so far joined with one triple pattern: by the run of its predicate sorted on
+        the variable they share, without reading the rest of the run."""
+        subject, predicate, object_ = pattern
+        if predicate[0] == "iri" and subject[0] == "var" and subject[1] in solved.columns:
+            keys, values, bound, other = self.a["pso_s"], self.a["pso_o"], subject, object_
+        elif predicate[0] == "iri" and object_[0] == "var" and object_[1] in solved.columns:
+            keys, values, bound, other = self.a["pos_o"], self.a["pos_s"], object_, subject
+        else:
+            return _join(solved, self._scan(pattern))
+        first, last = self._range(predicate)
+        rows, at = _expand(keys[first:last], solved.columns[bound[1]])
+        joined, partners = solved.take(rows), values[first:last][at]
+        if other[0] == "iri":
+            return joined.where(partners == self.identifiers[other[1]])
+        if other[1] in joined.columns:
+            return joined.where(partners == joined.columns[other[1]])
+        if other[1] in self.needed:
+            joined.columns[other[1]] = partners
+        return joined
+
+    def _scan(self, pattern: tuple[Term, Term, Term]) -> _Solutions:
+        """Every triple that matches one pattern, on its own."""
+        subject, predicate, object_ = pattern
+        a = self.a
+        if predicate[0] == "iri":
+            first, last = self._range(predicate)
+            if subject[0] == "iri":  # the run of one subject within the predicate's
+                first, last = self._narrow(a["pso_s"], first, last, subject)
+                pairs = [(subject, a["pso_s"][first:last]), (object_, a["pso_o"][first:last])]
+            elif object_[0] == "iri":  # the run of one object within the predicate's
+                first, last = self._narrow(a["pos_o"], first, last, object_)
+                pairs = [(subject, a["pos_s"][first:last]), (object_, a["pos_o"][first:last])]
+            else:
+                pairs = [(subject, a["pso_s"][first:last]), (object_, a["pso_o"][first:last])]
+            return _bound(pairs, self.identifiers, self.needed, last - first)
+        if len(a["pso_s"]) > ROW_CAP:
+            raise _Declined
+        predicates = np.repeat(a["predicates"], np.diff(a["offsets"]))
+        pairs = [(subject, a["pso_s"]), (predicate, predicates), (object_, a["pso_o"])]
+        return _bound(pairs, self.identifiers, self.needed, len(predicates))
+
+    def _narrow(self, keys: np.ndarray, first: int, last: int, term: Term) -> tuple[int, int]:
+        run = keys[first:last]
+        identifier = self.identifiers[term[1]]
+        start = first + int(np.searchsorted(run, identifier, side="left"))
+        return start, first + int(np.searchsorted(run, identifier, side="right"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The answer's rows: projected, grouped and aggregated
+
+
+@dataclasses.dataclass(frozen=True)
+class _Output:
+    name: str
+    kind: str  # "term", or the aggregate's function
+    width: int  # the values it takes in a row: a term's identifier, or the five parts of a SUM or AVG
+
+
+def _read(plan: Plan) -> frozenset[str]:
+    """The variables whose values the answer reads (a COUNT that is not DISTINCT reads none: every
+    variable of a basic graph pattern is bound)."""
+    read = set(plan.group_by)
+    for item in plan.projection:
+        if not isinstance(item, Aggregate):
+            read.add(item)
+        elif item.variable is not None and (item.distinct or item.function != "COUNT"):
+            read.add(item.variable)
+    return frozenset(read)
+
+
+def _outputs(plan: Plan) -> list[_Output]:
+    outputs = []
+    for item in plan.projection:
+        if not isinstance(item, Aggregate):
+            outputs.append(_Output(item, "term", 1))
+        elif item.function == "COUNT":
+            outputs.append(_Output(item.name, "COUNT", 1))
+        else:
+            outputs.append(_Output(item.name, item.function, 5))
+    return outputs
+
+
+_POWERS = np.array([10**power for power in range(19)], dtype=np.int64)
+
+
+def _rows(
+    plan: Plan, solved: _Solutions, arrays: dict[str, np.ndarray], window: tuple[int, int]
+) -> list[tuple] | None:
+    """The answer's rows numbered ``window`` (from, to), as identifiers of terms and, for a SUM or AVG,
+    (sum times 10^18, rows, numeric rows, all integers, sum of magnitudes times 10^18); None for a sum
+    only Oxigraph can do."""
+    first, last = window
+    if not plan.aggregated:
+        columns = [solved.columns[name] for name in plan.projection]
+        if plan.distinct and solved.size:
+            columns = list(np.unique(np.stack(columns, axis=1), axis=0).T)
+        return list(zip(*(column[first:last].tolist() for column in columns), strict=True))
+    keys = [solved.columns[name] for name in plan.group_by]
+    if keys:
+        order = np.lexsort(keys[::-1])
+        change = np.zeros(solved.size, dtype=np.bool_)
+        change[:1] = True
+        for key in keys:
+            ordered = key[order]
+            change[1:] |= ordered[1:] != ordered[:-1]
+        starts = np.flatnonzero(change)
+    else:  # one group, even of no solutions
+        order, starts = np.arange(solved.size), np.zeros(1, dtype=np.int64)
+    sizes = np.diff(np.append(starts, solved.size))
+    columns: list[list] = []
+    for item in plan.projection:
+        if not isinstance(item, Aggregate):
+            columns.append(solved.columns[item][order[starts]][first:last].tolist())
+        elif item.function == "COUNT" and not item.distinct:
+            columns.append(sizes[first:last].tolist())
+        elif item.function == "COUNT":
+            counted = _distinct_counts(solved.columns[item.variable][order], sizes)
+            columns.append(counted[first:last].tolist())
+        else:
+            parts = _sums(arrays, solved.columns[item.variable][order], starts, sizes)
+            if parts is None:
+                return None
+            columns.extend(part[first:last] for part in parts)
+    return list(zip(*columns, strict=True))
+
+
+def _distinct_counts(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """How many distinct values each group has (``values`` in group order, the groups' ``sizes``)."""
+    groups = np.repeat(np.arange(len(sizes)), sizes)
+    order = np.lexsort((values, groups))
+    values, groups = values[order], groups[order]
+    new = np.ones(len(values), dtype=np.bool_)
+    new[1:] = (values[1:] != values[:-1]) | (groups[1:] != groups[:-1])
+    return np.bincount(groups[new], minlength=len(sizes))
+
+
+def _sums(
+    arrays: dict[str, np.ndarray], values: np.ndarray, starts: np.ndarray, sizes: np.ndarray
+) -> tuple[list, ...] | None:
+    """Each group's exact sum (times 10^18), rows, numeric rows, whether all are integers, and sum of
+    magnitudes (times 10^18), from the terms' values as m / 10^e, added at their largest e; None if
+    the sum could leave 64 bits at that scale."""
+    if not len(values):  # no solutions: no groups, or one empty group (no GROUP BY)
+        empty = len(starts)
+        return [0] * empty, [0] * empty, [0] * empty, [True] * empty, [0] * empty
+    numeric = arrays["numeric"][values]
+    mantissas = arrays["mantissa"][values]
+    exponents = arrays["exponent"][values]
+    scale = int(exponents[numeric].max()) if numeric.any() else 0
+    widest = int(np.abs(mantissas).max()) * 10 ** (scale - int(exponents[numeric].min(initial=scale)))
+    if widest * len(values) >= 2**63:
+        return None
+    scaled = mantissas * _POWERS[scale - exponents.astype(np.int64)]
+    factor = 10 ** (18 - scale)
+    totals = [int(total) * factor for total in np.add.reduceat(scaled, starts).tolist()]
+    magnitudes = [int(total) * factor for total in np.add.reduceat(np.abs(scaled), starts).tolist()]
+    numerics = np.add.reduceat(numeric.astype(np.int64), starts).tolist()
+    integers = np.logical_and.reduceat(arrays["integer"][values], starts).tolist()
+    return totals, sizes.tolist(), numerics, integers, magnitudes
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -639,81 +1058,6 @@ def plan(text: str) -> Plan | None:
         return None
 
 
-# ---------------------------------------------------------------------------------------------------
-# SQL for a plan, and Oxigraph's arithmetic and ordering for its answers
-
-
-@dataclasses.dataclass(frozen=True)
-class _Output:
-    name: str
-    kind: str  # "term", or the aggregate's function
-    width: int  # the SQL columns it takes
-
-
-def _sql(
-    plan: Plan, identifiers: dict[str, int | None], functional: frozenset[int]
-) -> tuple[str, list[_Output]]:
-    tables: list[str] = []
-    conditions: list[str] = []
-    columns: dict[str, str] = {}  # each variable: the first column that binds it
-
-    def bind(reference: str, term: Term) -> None:
-        if term[0] == "iri":
-            known = identifiers.get(term[1])
-            conditions.append(f"{reference} = {int(known)}" if known is not None else "FALSE")
-        elif term[1] in columns:
-            conditions.append(f"{reference} = {columns[term[1]]}")
-        else:
-            columns[term[1]] = reference
-
-    stars: dict[Term, str] = {}  # a subject: the alias of its row of the subjects table
-    numbers: dict[str, tuple[str, str]] = {}  # a variable bound from the subjects table: its n and i
-    for index, (subject, predicate, object_) in enumerate(plan.patterns):
-        known = identifiers.get(predicate[1]) if predicate[0] == "iri" else None
-        if known is not None and known in functional:
-            # A predicate with at most one object per subject is a column of the subjects table: all
-            # of a subject's patterns on such predicates read one row of it, with no join.
-            if subject not in stars:
-                stars[subject] = f"w{len(stars)}"
-                tables.append(f"subjects {stars[subject]}")
-                bind(f"{stars[subject]}.s", subject)
-            reference = f"{stars[subject]}.c{int(known)}"
-            conditions.append(f"{reference} IS NOT NULL")
-            if object_[0] == "var" and object_[1] not in columns:
-                numbers[object_[1]] = (f"{stars[subject]}.n{int(known)}", f"{stars[subject]}.i{int(known)}")
-            bind(reference, object_)
-            continue
-        tables.append(f"triples t{index}")
-        for term, column in zip((subject, predicate, object_), ("s", "p", "o"), strict=True):
-            bind(f"t{index}.{column}", term)
-    expressions, outputs = [], []
-    for index, item in enumerate(plan.projection):
-        if not isinstance(item, Aggregate):
-            expressions.append(columns[item])
-            outputs.append(_Output(item, "term", 1))
-        elif item.function == "COUNT":
-            expressions.append(f"COUNT(DISTINCT {columns[item.variable]})" if item.distinct else "COUNT(*)")
-            outputs.append(_Output(item.name, "COUNT", 1))
-        else:
-            if item.variable in numbers:
-                number, integer = numbers[item.variable]
-            else:  # the values' numbers from the terms table
-                tables.append(f"terms n{index}")
-                conditions.append(f"n{index}.id = {columns[item.variable]}")
-                number, integer = f"n{index}.num", f"n{index}.isint"
-            expressions += [f"SUM({number})", "COUNT(*)", f"COUNT({number})", f"BOOL_AND({integer})"]
-            expressions.append(f"SUM(ABS({number}))")
-            outputs.append(_Output(item.name, item.function, 5))
-    distinct = "DISTINCT " if plan.distinct and not plan.aggregated else ""
-    selected = ", ".join(f"{expression} AS c{i}" for i, expression in enumerate(expressions))
-    grouped = f"SELECT {distinct}{selected} FROM {', '.join(tables)}"
-    if conditions:
-        grouped += f" WHERE {' AND '.join(conditions)}"
-    if plan.group_by:
-        grouped += f" GROUP BY {', '.join(columns[name] for name in plan.group_by)}"
-    return grouped, outputs
-
-
 def _literal(value: str, datatype: str) -> ox.Literal:
     return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
@@ -750,12 +1094,13 @@ def divide_decimals(left: int, right: int) -> int | None:
     if right == 0:
         return None
     shift_left = 0
-    if left != 0:
-        while I128[0] <= left * 10 <= I128[1]:
-            left, shift_left = left * 10, shift_left + 1
-    shift_right = 0
-    while right % 10 == 0:
-        right, shift_right = right // 10, shift_right + 1
+    if left != 0:  # the most digits that keep it in an i128: 10^k <= bound // |left|
+        bound = I128[1] if left > 0 else -I128[0]
+        shift_left = len(str(bound // abs(left))) - 1
+        left *= 10**shift_left
+    digits = str(abs(right))
+    shift_right = len(digits) - len(digits.rstrip("0"))
+    right //= 10**shift_right
     shift = shift_left + shift_right - 18
     if shift < 0 or 10**shift > I128[1]:
         return None

@@ -32,7 +32,8 @@ LATENCY = Histogram(
 QUERY_TIMEOUTS = Counter("mappa_kb_query_timeouts_total", "Queries stopped at the time limit")
 ANSWERED = Counter(
     "mappa_kb_queries_answered_total",
-    "Queries answered by the store, by what answered: the memory, disk or columnar copy, or the size record",
+    "Queries answered by the store, by what answered: a worker's memory, disk or columnar copy, the size "
+    "record, or the service process itself (inline: a lookup of one subject's values)",
     ["copy"],
 )
 CACHE_HITS = Counter(

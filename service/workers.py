@@ -11,9 +11,9 @@ time. It loads in the background (the parser runs without the GIL) while the wor
 and every query after the load is answered from memory. The cost is memory: about 300 bytes a triple
 for each worker, so a copy is made only when it fits the budget a deployment sets.
 
-Aggregates over many observations go first to a columnar copy (DuckDB, see ``columnar``), written
-beside the version by the build and opened by each worker; whatever it does not answer exactly as
-Oxigraph would, Oxigraph answers.
+Aggregates over many observations go first to a columnar copy (see ``columnar``), written beside the
+version by the build and mapped by each worker; whatever it does not answer exactly as Oxigraph would,
+Oxigraph answers.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class QuerySyntaxError(QueryFailed):
 class Result:
     body: bytes
     truncated: bool
-    copy: str = "disk"  # which copy of the store answered: "disk", "memory" or "columnar"
+    copy: str = "disk"  # what answered: "disk", "memory", "columnar", "size" or "inline"
     rows: int | None = None  # solutions (or triples) sent; None for ASK
 
 

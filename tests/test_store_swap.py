@@ -86,7 +86,7 @@ def test_only_the_newest_versions_are_kept_with_their_snapshots_sizes_and_column
     assert len(kept) == 3 and snapshots == [memory_snapshot(version) for version in kept]
     assert sorted(versions_folder(store).glob("*.triples")) == [size_record(version) for version in kept]
     assert size_record(store.resolve()).read_text() == f"{triples}\n"
-    assert sorted(versions_folder(store).glob("*.duckdb")) == [
+    assert sorted(versions_folder(store).glob("*.columns")) == [
         columnar.copy_file(version) for version in kept
     ]
     assert len(list(versions_folder(store).iterdir())) == 12
