@@ -4,7 +4,8 @@ Builds a national-scale synthetic cube (42 areas x 24 years, about 50,000 observ
 project's own cube builder), loads it into mappa-kb's embedded store, an Oxigraph server, Virtuoso
 (when `virtuoso-t` is installed) and a plain rdflib endpoint, and for typical research queries prints
 p50 and p99 latency and requests per second under concurrent load from a loopback client, each as a
-ratio to mappa-kb, plus each server's startup time and peak memory (with their ratios too), and then
+ratio to mappa-kb, plus each server's startup time and memory (peak, with its ratio, and at the end
+with pages shared between a server's processes counted once), and then
 the issue's five goals, each with its measured ratio and whether it is met. With Virtuoso it also measures the
 service over Virtuoso (`mappa-kb serve --endpoint`), the deployment for data that outgrows one machine.
 
@@ -109,6 +110,21 @@ def memory_mb(pid: int, field: str = "VmHWM") -> float:
         try:
             for line in Path(f"/proc/{proc}/status").read_text().splitlines():
                 if line.startswith(field + ":"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def shared_mb(pid: int) -> float:
+    """Memory of a server and all its processes now, each page shared between them counted once
+    (Pss: a page mapped by n processes counts 1/n in each). A file several processes map, as mappa-kb's
+    query workers map the columnar copy, is counted whole in each one's VmHWM."""
+    total = 0.0
+    for proc in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{proc}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1]) / 1024
         except OSError:
             pass
@@ -431,10 +447,12 @@ def measure(args: argparse.Namespace, work: Path) -> None:
             )
     print()
     memory = {name: memory_mb(process.pid) for name, (_, process, _) in servers.items()}
+    shared = {name: shared_mb(process.pid) for name, (_, process, _) in servers.items()}
     for name, (_, _, startup) in servers.items():
         print(
             f"{name:18s} ready in {startup:6.2f} s ({_ratio(startup, servers['mappa-kb'][2])} mappa-kb's), "
-            f"peak memory {memory[name]:8.0f} MB ({_ratio(memory[name], memory['mappa-kb'])} mappa-kb's)"
+            f"peak memory {memory[name]:8.0f} MB ({_ratio(memory[name], memory['mappa-kb'])} mappa-kb's), "
+            f"now, shared pages once {shared[name]:6.0f} MB"
         )
     report_goals(results, servers["mappa-kb"][2])
     for name, (_, process, _) in servers.items():
