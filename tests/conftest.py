@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -99,7 +100,9 @@ def running_service(
     ]
     # A file, not a pipe: a pipe nobody reads would fill and stall the server.
     log = tempfile.NamedTemporaryFile(prefix="mappa-kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Its own process group: a stop that hangs is ended by killing every process of the service (granian's
+    # service processes and their query workers too), not the first alone, which would orphan the rest.
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     running_service.log = Path(log.name)  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     try:
@@ -123,7 +126,7 @@ def running_service(
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:  # a graceful stop waits for queries still running
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
         log.close()
         output = Path(log.name).read_text(errors="replace")
