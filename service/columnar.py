@@ -12,16 +12,17 @@ patterns on one observation reads one row, no join), the terms those identifiers
 numbers of the numeric ones. Each query worker maps the file read-only: the pages are shared between
 the workers, and opening it reads nothing but its header.
 
-Only one shape of query is answered from it: a SELECT of COUNT, SUM or AVG grouped by variables, or
-of variables ordered or distinct, over a basic graph pattern of variables and IRIs (sequence paths
-included), ordered by projected variables, with DISTINCT, LIMIT and OFFSET. Its text is read by a
-strict parser of that subset; anything it does not recognise, character for character, is left to
-Oxigraph. So are answers this path could not give exactly as Oxigraph gives them: a SUM or AVG over
-anything but xsd:integer and xsd:decimal values, a sum that would overflow Oxigraph's numbers, an
-ORDER BY over terms of mixed kinds or over more than SORT_CAP solutions; joins past ROW_CAP solutions;
-and selective queries, which Oxigraph's indexes answer as fast (MIN_ROWS). Terms are taken from
-Oxigraph's own store, so they are already in its canonical forms; sums are exact (integers at a common
-decimal scale); AVG divides as Oxigraph's xsd:decimal does, truncating at 18 digits.
+Only one shape of query is answered from it: a SELECT of COUNT, SUM, AVG, MIN or MAX grouped by
+variables, or of variables ordered or distinct, over a basic graph pattern of variables and IRIs
+(sequence paths included), ordered by projected variables, with DISTINCT, LIMIT and OFFSET. Its text is
+read by a strict parser of that subset; anything it does not recognise, character for character, is
+left to Oxigraph. So are answers this path could not give exactly as Oxigraph gives them: a SUM, AVG,
+MIN or MAX over anything but xsd:integer and xsd:decimal values, a MIN or MAX with two terms of one
+value at the extreme, a sum that would overflow Oxigraph's numbers, an ORDER BY over terms of mixed
+kinds or over more than SORT_CAP solutions; joins past ROW_CAP solutions; and selective queries, left to
+Oxigraph's indexes (MIN_ROWS). Terms are taken from Oxigraph's own store, so they are already in its
+canonical forms; sums are exact (integers at a common decimal scale); AVG divides as Oxigraph's
+xsd:decimal does, truncating at 18 digits.
 
 No text of a query reaches anything but the parser: IRIs are looked up in the copy's sorted list of
 IRIs, and the evaluation works on their integer identifiers.
@@ -673,6 +674,8 @@ def _outputs(plan: Plan) -> list[_Output]:
             outputs.append(_Output(item, "term", 1))
         elif item.function == "COUNT":
             outputs.append(_Output(item.name, "COUNT", 1))
+        elif item.function in _EXTREMES:  # the extreme value's own term
+            outputs.append(_Output(item.name, "term", 1))
         else:
             outputs.append(_Output(item.name, item.function, 5))
     return outputs
@@ -684,9 +687,9 @@ _POWERS = np.array([10**power for power in range(19)], dtype=np.int64)
 def _rows(
     plan: Plan, solved: _Solutions, arrays: dict[str, np.ndarray], window: tuple[int, int]
 ) -> list[tuple] | None:
-    """The answer's rows numbered ``window`` (from, to), as identifiers of terms and, for a SUM or AVG,
-    (sum times 10^18, rows, numeric rows, all integers, sum of magnitudes times 10^18); None for a sum
-    only Oxigraph can do."""
+    """The answer's rows numbered ``window`` (from, to), as identifiers of terms (a MIN's or MAX's
+    too) and, for a SUM or AVG, (sum times 10^18, rows, numeric rows, all integers, sum of magnitudes
+    times 10^18); None for an aggregate only Oxigraph can give."""
     first, last = window
     if not plan.aggregated:
         columns = [solved.columns[name] for name in plan.projection]
@@ -714,6 +717,11 @@ def _rows(
         elif item.function == "COUNT":
             counted = _distinct_counts(solved.columns[item.variable][order], sizes)
             columns.append(counted[first:last].tolist())
+        elif item.function in _EXTREMES:
+            found = _extremes(arrays, solved.columns[item.variable][order], starts, sizes, item.function)
+            if found is None:
+                return None
+            columns.append(found[first:last])
         else:
             parts = _sums(arrays, solved.columns[item.variable][order], starts, sizes)
             if parts is None:
@@ -732,6 +740,44 @@ def _distinct_counts(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.bincount(groups[new], minlength=len(sizes))
 
 
+def _scaled_values(
+    arrays: dict[str, np.ndarray], values: np.ndarray, rows: int
+) -> tuple[np.ndarray, int] | None:
+    """The numbers of the terms ``values`` as integers at their largest decimal scale (and that scale),
+    0 for a term that is not an xsd:integer or xsd:decimal; None if ``rows`` of them could add up past
+    64 bits."""
+    numeric = arrays["numeric"][values]
+    mantissas = arrays["mantissa"][values]
+    exponents = arrays["exponent"][values]
+    scale = int(exponents[numeric].max()) if numeric.any() else 0
+    widest = int(np.abs(mantissas).max()) * 10 ** (scale - int(exponents[numeric].min(initial=scale)))
+    if widest * rows >= 2**63:
+        return None
+    return mantissas * _POWERS[scale - exponents.astype(np.int64)], scale
+
+
+def _extremes(
+    arrays: dict[str, np.ndarray], values: np.ndarray, starts: np.ndarray, sizes: np.ndarray, function: str
+) -> list[int] | None:
+    """Each group's MIN or MAX, as the identifier of its term; None where Oxigraph must say: a value that
+    is not an xsd:integer or xsd:decimal (SPARQL orders other kinds its own way), an empty group (the
+    aggregate is unbound), or two terms of one value at the extreme (an integer and a decimal)."""
+    if not len(values) or not bool(arrays["numeric"][values].all()):
+        return None
+    found = _scaled_values(arrays, values, 1)
+    if found is None:
+        return None
+    scaled = found[0]
+    extreme = (np.minimum if function == "MIN" else np.maximum).reduceat(scaled, starts)
+    groups = np.repeat(np.arange(len(starts)), sizes)
+    at = scaled == extreme[groups]
+    hit_groups, hit_values = groups[at], values[at]
+    chosen = hit_values[np.searchsorted(hit_groups, np.arange(len(starts)))]
+    if np.any(hit_values != chosen[hit_groups]):
+        return None
+    return chosen.tolist()
+
+
 def _sums(
     arrays: dict[str, np.ndarray], values: np.ndarray, starts: np.ndarray, sizes: np.ndarray
 ) -> tuple[list, ...] | None:
@@ -741,14 +787,11 @@ def _sums(
     if not len(values):  # no solutions: no groups, or one empty group (no GROUP BY)
         empty = len(starts)
         return [0] * empty, [0] * empty, [0] * empty, [True] * empty, [0] * empty
-    numeric = arrays["numeric"][values]
-    mantissas = arrays["mantissa"][values]
-    exponents = arrays["exponent"][values]
-    scale = int(exponents[numeric].max()) if numeric.any() else 0
-    widest = int(np.abs(mantissas).max()) * 10 ** (scale - int(exponents[numeric].min(initial=scale)))
-    if widest * len(values) >= 2**63:
+    found = _scaled_values(arrays, values, len(values))
+    if found is None:
         return None
-    scaled = mantissas * _POWERS[scale - exponents.astype(np.int64)]
+    scaled, scale = found
+    numeric = arrays["numeric"][values]
     factor = 10 ** (18 - scale)
     totals = [int(total) * factor for total in np.add.reduceat(scaled, starts).tolist()]
     magnitudes = [int(total) * factor for total in np.add.reduceat(np.abs(scaled), starts).tolist()]
@@ -766,7 +809,7 @@ Term = tuple[str, str]  # ("var", name) or ("iri", value)
 
 @dataclasses.dataclass(frozen=True)
 class Aggregate:
-    function: str  # COUNT, SUM or AVG
+    function: str  # COUNT, SUM, AVG, MIN or MAX
     variable: str | None  # None for COUNT(*)
     distinct: bool
     name: str  # the variable it is projected as
@@ -828,7 +871,8 @@ _KEYWORDS = {
     "OFFSET",
     "AS",
 }
-_AGGREGATES = {"COUNT", "SUM", "AVG"}
+_EXTREMES = {"MIN", "MAX"}
+_AGGREGATES = {"COUNT", "SUM", "AVG", *_EXTREMES}
 _WORDS = _KEYWORDS | _AGGREGATES
 
 
@@ -926,7 +970,7 @@ class _Parser:
         name = self.take("var")
         self.take("punct", ")")
         if distinct and (function != "COUNT" or variable is None):
-            raise _NotOurs  # SUM, AVG and COUNT of distinct values, or of distinct solutions: not ours
+            raise _NotOurs  # SUM, AVG, MIN, MAX and COUNT of distinct values, or of distinct solutions
         return Aggregate(function, variable, distinct, name)
 
     def order(self) -> list[tuple[str, bool]]:

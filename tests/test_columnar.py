@@ -61,6 +61,8 @@ def cube_turtle(seed: int = 7) -> str:
             f"{subject} a ex:Observation ; ex:stat ex:{statistic} ; ex:area ex:area{rng.randint(0, 9)} ;"
             f" ex:period ex:p{rng.randint(2001, 2006)} ; ex:value {values[statistic]()} ."
         )
+    for number in range(3):  # one value three ways at the top: which of them is the MAX is Oxigraph's to say
+        lines.append(f"ex:tie{number} ex:tie {['1000', '1000.0', '999'][number]} .")
     for number in range(2):  # together past the largest xsd:integer
         lines.append(f"ex:big{number} ex:stat ex:big ; ex:value {2**62 + number} .")
     return "\n".join(lines) + "\n"
@@ -124,6 +126,12 @@ ANSWERED = {
     " ?o ex:area ?a ; ex:stat ex:s1 } GROUP BY ?c ORDER BY ?c",
     "a predicate variable, joined": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?o ex:stat ex:s2 ; ex:area ?a ."
     " ?a ?p ?x } GROUP BY ?p ORDER BY ?p",
+    "least and most, decimals and negatives": "SELECT ?a (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) (COUNT(*) AS ?n)"
+    " WHERE { ?o ex:stat ex:s1 ; ex:area ?a ; ex:value ?v } GROUP BY ?a ORDER BY ?a",
+    "the largest of all, integers": "SELECT (MAX(?v) AS ?hi) (MIN(?v) AS ?lo) WHERE { ?o ex:stat ex:s0 ;"
+    " ex:value ?v }",
+    "areas ordered by their largest": "SELECT ?a (MAX(?v) AS ?hi) WHERE { ?o ex:stat ex:s0 ; ex:area ?a ;"
+    " ex:value ?v } GROUP BY ?a ORDER BY DESC(?hi) ?a",
     "grouped by two, counted distinct": "SELECT ?s ?r (COUNT(DISTINCT ?a) AS ?n) WHERE { ?o ex:stat ?s ;"
     " ex:area ?a . ?a ex:partOf ?r } GROUP BY ?s ?r ORDER BY ?s ?r",
 }
@@ -175,7 +183,9 @@ LEFT_TO_OXIGRAPH_BY_THE_PARSER = [
     "SELECT (SUM(DISTINCT ?v) AS ?t) WHERE { ?o ex:value ?v }",
     "SELECT (AVG(DISTINCT ?v) AS ?t) WHERE { ?o ex:value ?v }",
     "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?o ex:value ?v }",
-    "SELECT (MIN(?v) AS ?m) WHERE { ?o ex:value ?v }",
+    "SELECT (SAMPLE(?v) AS ?m) WHERE { ?o ex:value ?v }",
+    "SELECT (MAX(DISTINCT ?v) AS ?m) WHERE { ?o ex:value ?v }",
+    "SELECT (MIN(*) AS ?m) WHERE { ?o ex:value ?v }",
     "SELECT ?s (COUNT(*) AS ?n) WHERE { ?o ex:stat ?s } GROUP BY ?s HAVING (COUNT(*) > 1)",
     "SELECT (COUNT(*) AS ?n) WHERE { ?o ex:stat ?s } GROUP BY (STR(?s))",
     "SELECT ?s (COUNT(*) AS ?n) WHERE { ?o ex:stat ?s } GROUP BY ?s ORDER BY STR(?s)",
@@ -214,6 +224,10 @@ LEFT_TO_OXIGRAPH_BY_THE_ANSWER = {
     "an order over language-tagged labels": "SELECT ?l (COUNT(*) AS ?n) WHERE { ?o ex:area/skos:prefLabel ?l }"
     " GROUP BY ?l ORDER BY ?l",
     "an IRI the store lacks": "SELECT (COUNT(*) AS ?n) WHERE { ?o ex:stat ex:absent }",
+    "the least of strings, doubles and integers": "SELECT (MIN(?v) AS ?m) WHERE { ?o ex:stat ex:s2 ;"
+    " ex:value ?v }",
+    "a maximum of nothing": "SELECT (MAX(?v) AS ?m) WHERE { ?o ex:stat ex:s0 ; ex:code ?v }",
+    "an integer and a decimal of one value at the extreme": "SELECT (MAX(?v) AS ?m) WHERE { ?o ex:tie ?v }",
     # Looked up as a bound parameter, never spliced: found absent, like any other.
     "an IRI with SQL in it": "SELECT (COUNT(*) AS ?n) WHERE { ?o ex:stat <http://x.org/');DROP/**/TABLE/**/terms;--> }",
 }
