@@ -244,17 +244,23 @@ def _terms(terms: list[object], header: dict) -> dict[str, np.ndarray]:
 # build counted), then each array, aligned.
 _MAGIC = b"mappa-kb columnar copy 1\n"
 _ALIGN = 64
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // _ALIGN) * _ALIGN
+
+
 _DTYPES = {"|i1", "|u1", "|b1", "<i4", "<i8"}
 
 
 def _save(target: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
     places, offset = {}, 0
     for name, values in arrays.items():
-        offset = -(-offset // _ALIGN) * _ALIGN
+        offset = _aligned(offset)
         places[name] = [values.dtype.str, offset, len(values)]
         offset += values.nbytes
     head = json.dumps({**header, "arrays": places}).encode()
-    start = -(-(len(_MAGIC) + 8 + len(head)) // _ALIGN) * _ALIGN
+    start = _aligned(len(_MAGIC) + 8 + len(head))
     with open(target, "wb") as out:
         out.write(_MAGIC + len(head).to_bytes(8, "little") + head)
         for name, values in arrays.items():
@@ -271,7 +277,7 @@ def _open(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
         raise ValueError("not a columnar copy")
     length = int.from_bytes(mapped[len(_MAGIC) : len(_MAGIC) + 8], "little")
     header = json.loads(mapped[len(_MAGIC) + 8 : len(_MAGIC) + 8 + length])
-    start = -(-(len(_MAGIC) + 8 + length) // _ALIGN) * _ALIGN
+    start = _aligned(len(_MAGIC) + 8 + length)
     arrays = {}
     for name, (dtype, offset, count) in header.pop("arrays").items():
         end = start + offset + count * np.dtype(dtype).itemsize if dtype in _DTYPES else -1
@@ -558,14 +564,12 @@ class _Evaluation:
             bound = solved.columns.keys()
             stars_linked = [found for found in pending if solved is _UNIT or found.columns.keys() & bound]
             linked = [pattern for pattern in others if solved is _UNIT or _variables(pattern) & bound]
-            if stars_linked or not linked:  # (neither linked: all pairs, with the smallest)
-                found = min(stars_linked or pending or [None], key=lambda found: found.size if found else 0)
-                if found is not None:
-                    pending.remove(found)
-                    solved = _join(solved, found)
-                    continue
-                linked = others
-            pattern = min(linked, key=self._size)
+            if stars_linked or (pending and not linked):  # (nothing linked: all pairs, the smallest first)
+                found = min(stars_linked or pending, key=lambda found: found.size)
+                pending.remove(found)
+                solved = _join(solved, found)
+                continue
+            pattern = min(linked or others, key=self._size)
             others.remove(pattern)
             solved = self._join_pattern(solved, pattern)
         return solved
@@ -1086,22 +1090,23 @@ def parses(text: str) -> bool:
 
 def read(text: str) -> Plan | None:
     """The query as a plan, if it is a SELECT of the subset the parser reads (a basic graph pattern of
-    variables and IRIs, with the modifiers a Plan holds) and valid SPARQL (Oxigraph's parser is the
-    judge, and Oxigraph gives the error); else None."""
+    variables and IRIs, with the modifiers a Plan holds); else None. Whether it is valid SPARQL is
+    Oxigraph's to say (``parses``): a caller that evaluates it with Oxigraph has that said anyway."""
     try:
-        found = _Parser(_tokens(text)).query()
+        return _Parser(_tokens(text)).query()
     except _NotOurs:
         return None
-    return found if parses(text) else None
 
 
 def plan(text: str) -> Plan | None:
-    """The query as this path would answer it, or None if it is not of the subset this path answers."""
+    """The query as this path would answer it, or None if it is not of the subset this path answers or
+    not valid SPARQL (Oxigraph's parser is the judge, and Oxigraph gives the error)."""
     found = read(text)
     try:
-        return None if found is None else _checked(found)
+        found = None if found is None else _checked(found)
     except _NotOurs:
         return None
+    return found if found is not None and parses(text) else None
 
 
 def _literal(value: str, datatype: str) -> ox.Literal:

@@ -209,7 +209,7 @@ def _one_subject_lookup(text: str, dataset: Dataset, bindings: Bindings) -> bool
         return False
     if "(" in text:  # an aggregate, a filter, a function: not parsed here (an aggregate's parse takes 90 us)
         return False
-    plan = columnar.read(text)  # None too if Oxigraph's parser rejects it
+    plan = columnar.read(text)  # (Oxigraph judges the syntax when it answers: an error goes to the workers)
     if plan is None or len(plan.patterns) != 1:
         return False
     pattern = plan.patterns[0]
