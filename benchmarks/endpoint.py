@@ -278,7 +278,9 @@ def report_goals(results: dict[str, dict[str, dict]], ready_seconds: float) -> N
             line("2. cold p50 within 1.5x Virtuoso's (<= 1.5)", label, ratio, ratio <= 1.5)
     for label, rows in results.items():
         if "virtuoso" in rows:
-            ratio = rows["virtuoso"]["p50"] / max(rows["mappa-kb repeated"]["p50"], 1e-3)
+            # Against the faster of Virtuoso's answers to varied and to repeated text.
+            virtuoso = min(rows["virtuoso"]["p50"], rows["virtuoso repeated"]["p50"])
+            ratio = virtuoso / max(rows["mappa-kb repeated"]["p50"], 1e-3)
             line("3. repeated p50 10x below Virtuoso's (>= 10)", label, ratio, ratio >= 10)
     for label in aggregates:
         rows = results[label]
@@ -433,15 +435,19 @@ def measure(args: argparse.Namespace, work: Path) -> None:
                 name,
                 functools.partial(load, url, query, args.connections, seconds, True, graph=name != "rdflib"),
             )
-        rows["mappa-kb repeated"] = beside_quiet_peers(
-            pids,
-            "mappa-kb",
-            functools.partial(load, servers["mappa-kb"][0], query, args.connections, args.seconds, False),
-        )
+        # The same text again and again: mappa-kb sends its kept answer; Virtuoso, which keeps compiled
+        # queries, is measured the same way, so that goal 3 compares like with like.
+        for name in ("mappa-kb", "virtuoso"):
+            if name in servers:
+                rows[f"{name} repeated"] = beside_quiet_peers(
+                    pids,
+                    name,
+                    functools.partial(load, servers[name][0], query, args.connections, args.seconds, False),
+                )
         base = rows["mappa-kb"]
         for name, row in rows.items():
             print(
-                f"{label:18s} {name:18s} {row['rps']:9.1f} {row['p50']:9.1f} {row['p99']:9.1f}"
+                f"{label:18s} {name:18s} {row['rps']:9.1f} {row['p50']:9.2f} {row['p99']:9.1f}"
                 f"  {_ratio(row['rps'], base['rps']):>14s}  {_ratio(row['p50'], base['p50']):>14s}"
                 f"  {row['errors']:6d}  {row['peers']:12.2f}"
             )

@@ -288,6 +288,9 @@ class EmbeddedStore:
         self.path = path
         # The version the link points at now: this object keeps reading it, whatever the link does next.
         self.location = path.resolve()
+        # The version being served (its folder's name: when it was built), for metrics, logs and the
+        # keys of kept answers (read on every request: an attribute, not a property).
+        self.version = self.location.name
         self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
@@ -377,12 +380,7 @@ class EmbeddedStore:
         return self._size
 
     def describe(self) -> str:
-        return f"embedded Oxigraph store at {self.path} (version {self.location.name})"
-
-    @property
-    def version(self) -> str:
-        """The version being served (its folder's name: when it was built), for metrics and logs."""
-        return self.location.name
+        return f"embedded Oxigraph store at {self.path} (version {self.version})"
 
     def dump(self, format_name: str, target: Path) -> None:
         store = self._store

@@ -91,6 +91,30 @@ def test_every_request_is_one_json_log_line(built_store: Path) -> None:
     assert by_route["(no route)"]["status"] == 404
 
 
+def test_log_lines_of_concurrent_requests_stay_whole(built_store: Path) -> None:
+    # Lines are written with one system call each, not under logging's lock: from many threads of two
+    # processes at once, answered and sent again, each line must still be whole and none lost.
+    limits = {"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000"}
+    with running_service(built_store, serve_args=("--workers", "2"), **limits) as url:
+
+        def ask() -> None:
+            with requests.Session() as session:
+                for number in range(40):
+                    query = {"query": f"ASK {{ ?s ?p {number % 4} }}"}
+                    assert session.get(f"{url}/sparql", params=query, timeout=10).status_code == 200
+
+        clients = [threading.Thread(target=ask) for _ in range(8)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        time.sleep(0.5)
+        lines = [line for line in running_service.log.read_text().splitlines() if '"/sparql"' in line]
+    answers = [json.loads(line) for line in lines]
+    assert len(answers) == 8 * 40 and {a["status"] for a in answers} == {200}
+    assert sum(1 for a in answers if a.get("replayed")) >= 8 * 40 - 2 * 4 * 8  # most were sent again
+
+
 def test_a_client_over_the_rate_gets_429_with_retry_after(built_store: Path) -> None:
     # Three service processes, one count: the client gets five queries a minute, whichever answers.
     with running_service(built_store, serve_args=("--workers", "3"), MAPPA_KB_RATE_LIMIT="5") as url:

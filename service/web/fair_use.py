@@ -10,6 +10,7 @@ the proxy.) Glossary lookups, pages and documents are cheap (answered from memor
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import math
 import multiprocessing
@@ -89,16 +90,38 @@ class ClientTable:
             self._running[slot] = 0  # counts left by a process that died mid-query
         if self._running[slot] >= self.concurrent:
             return Refusal("concurrent", 1.0, self._running[slot])
-        if self.capacity:
-            tokens = min(self.capacity, self._tokens[slot] + (now - self._when[slot]) * self.refill)
-            self._when[slot] = now
-            if tokens < 1:
-                self._tokens[slot] = tokens
-                return Refusal("rate", (1 - tokens) / self.refill)
-            self._tokens[slot] = tokens - 1
-        self._running[slot] += 1
-        self._admitted[slot] = now
+        refusal = self._take_token(slot, now)
+        if refusal is None:
+            self._running[slot] += 1
+            self._admitted[slot] = now
+        return refusal
+
+    def _take_token(self, slot: int, now: float) -> Refusal | None:
+        if not self.capacity:
+            return None
+        tokens = min(self.capacity, self._tokens[slot] + (now - self._when[slot]) * self.refill)
+        self._when[slot] = now
+        if tokens < 1:
+            self._tokens[slot] = tokens
+            return Refusal("rate", (1 - tokens) / self.refill)
+        self._tokens[slot] = tokens - 1
         return None
+
+    def spend(self, client: str, now: float | None = None) -> Refusal | None:
+        """For a request that runs no query (an answer sent again, see front.py): None (a token taken,
+        nothing to finish), or why the client must wait. It holds no place among the client's running
+        queries, so only the rate applies; with no rate limit the shared lock is not even taken (under
+        load, waiting for it cost a replay more than all its other work)."""
+        if not self.capacity:
+            return None
+        now = time.monotonic() if now is None else now
+        if not self._lock.acquire(timeout=1.0):
+            return None  # as in admit: a process killed holding the lock must not stop every other
+        try:
+            slot = self._slot(_key(client), now)
+            return None if slot is None else self._take_token(slot, now)
+        finally:
+            self._lock.release()
 
     def finished(self, client: str) -> None:
         if not self._lock.acquire(timeout=1.0):
@@ -131,6 +154,7 @@ class ClientTable:
         return slot
 
 
+@functools.lru_cache(maxsize=4096)  # the same few addresses ask again and again
 def _key(client: str) -> int:
     return int.from_bytes(hashlib.blake2b(client.encode(), digest_size=8).digest(), "big") or 1
 

@@ -13,7 +13,8 @@ An answer depends only on the request's URL, its Accept header and the store ver
 version never changes, so the whole answer is kept, and a repeat of the same request on the same
 version is sent again at the cost of a dictionary lookup. It is never stale: a new version is a new
 key, and the old answers are dropped when the first request for the new version arrives. A replay is
-still a request: fair use counts it, the request log has its line (``"replayed": true``) and the
+still a request: it spends a token of the client's rate (it runs no query, so the limit on running
+queries does not apply), the request log has its line (``"replayed": true``) and the
 metrics count it. Answers of an external server are never kept: its data can change without the
 service knowing.
 
@@ -139,11 +140,10 @@ class Front:
                 self.kept.put(key, found)
             operations.account_request(found.record, time.perf_counter() - environ[operations.STARTED])
         else:
-            refusal = self.clients.admit(client)
-            if refusal is not None:  # refused (or let in uncounted): the view answers, with this verdict
+            refusal = self.clients.spend(client)
+            if refusal is not None:  # refused: the view answers 429, with this verdict
                 environ[VERDICT] = refusal
                 return self.inner(environ, start_response)
-            self.clients.finished(client)  # no query runs: the replay holds no place among the client's
             return self._replay(found, environ, start_response)
         start_response(found.status, list(found.headers))
         return [found.body]
