@@ -4,7 +4,8 @@ Builds a national-scale synthetic cube (42 areas x 24 years, about 50,000 observ
 project's own cube builder), loads it into mappa-kb's embedded store, an Oxigraph server, Virtuoso
 (when `virtuoso-t` is installed) and a plain rdflib endpoint, and for typical research queries prints
 p50 and p99 latency and requests per second under concurrent load from a loopback client, each as a
-ratio to mappa-kb, plus each server's startup time and memory (peak, with its ratio, and at the end
+ratio to mappa-kb (every request's text is new; then one text is repeated, on mappa-kb, which sends
+its kept answer, and on Virtuoso, which keeps compiled queries), plus each server's startup time and memory (peak, with its ratio, and at the end
 with pages shared between a server's processes counted once), and then
 the issue's five goals, each with its measured ratio and whether it is met. With Virtuoso it also measures the
 service over Virtuoso (`mappa-kb serve --endpoint`), the deployment for data that outgrows one machine.
@@ -262,8 +263,8 @@ def report_goals(results: dict[str, dict[str, dict]], ready_seconds: float) -> N
     """The issue's five goals, each as measured in this run: the ratio, and whether it is met."""
     print("\ngoals (issue 3), from the figures above:")
 
-    def line(goal: str, query: str, value: float, met: bool) -> None:
-        print(f"  {goal:44s} {query:18s} {value:8.2f}x  {'met' if met else 'MISSED'}")
+    def line(goal: str, query: str, value: float, met: bool, aside: str = "") -> None:
+        print(f"  {goal:44s} {query:18s} {value:8.2f}x  {'met' if met else 'MISSED'}{aside}")
 
     # Goals 2 and 4 are about aggregates; the other queries' ratios are in the table above.
     aggregates = [label for label in results if label in AGGREGATES]
@@ -278,10 +279,12 @@ def report_goals(results: dict[str, dict[str, dict]], ready_seconds: float) -> N
             line("2. cold p50 within 1.5x Virtuoso's (<= 1.5)", label, ratio, ratio <= 1.5)
     for label, rows in results.items():
         if "virtuoso" in rows:
-            # Against the faster of Virtuoso's answers to varied and to repeated text.
-            virtuoso = min(rows["virtuoso"]["p50"], rows["virtuoso repeated"]["p50"])
-            ratio = virtuoso / max(rows["mappa-kb repeated"]["p50"], 1e-3)
-            line("3. repeated p50 10x below Virtuoso's (>= 10)", label, ratio, ratio >= 10)
+            # Against the faster of Virtuoso's answers to varied and to repeated text (it keeps compiled
+            # queries, so its repeats can be quicker); the ratio to its varied text is printed beside.
+            ours = max(rows["mappa-kb repeated"]["p50"], 1e-3)
+            ratio = min(rows["virtuoso"]["p50"], rows["virtuoso repeated"]["p50"]) / ours
+            aside = f"  ({rows['virtuoso']['p50'] / ours:.2f}x its p50 on varied text)"
+            line("3. repeated p50 10x below Virtuoso's (>= 10)", label, ratio, ratio >= 10, aside)
     for label in aggregates:
         rows = results[label]
         if "rdflib" in rows and rows["rdflib"]["rps"]:

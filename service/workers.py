@@ -55,7 +55,7 @@ class QuerySyntaxError(QueryFailed):
     """The store could not parse the query; the message gives the position."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)  # slots: one object for the collector
 class Result:
     body: bytes
     truncated: bool
@@ -63,7 +63,7 @@ class Result:
     rows: int | None = None  # solutions (or triples) sent; None for ASK
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)  # slots: one object for the collector
 class Dataset:
     """The RDF data set of one query: graph IRIs for its default graph and its named graphs.
 

@@ -78,10 +78,15 @@ def test_every_request_is_one_json_log_line(built_store: Path) -> None:
             query = f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {limit}"
             requests.get(f"{url}/sparql", params={"query": query}, timeout=10)
         requests.get(f"{url}/glossary/search", params={"q": "sopo"}, timeout=10)
+        odd = requests.request("BREW" + "X" * 5000, f"{url}/healthz/live", timeout=10)
         requests.get(f"{url}/no/such/page", timeout=10)
+        metrics = requests.get(f"{url}/metrics", timeout=10).text
         time.sleep(0.5)
         lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith('{"time"')]
     by_route = {line["route"]: line for line in lines}
+    # A method no one knows is logged and counted as "_OTHER": labels stay few, lines short.
+    assert odd.status_code == 405 and "BREW" not in metrics
+    assert [line["method"] for line in lines if line["status"] == 405] == ["_OTHER"]
     whole, cut = [line for line in lines if line["route"] == "/sparql"]
     assert whole["status"] == 200 and whole["client"] == "127.0.0.1" and len(whole["query"]) == 12
     assert whole["ms"] > 0 and whole["bytes"] > 0

@@ -58,7 +58,7 @@ _PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", "format"}
 StartResponse = Callable[..., object]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)  # slots: one object for the collector
 class Answer:
     status: str
     headers: tuple[tuple[str, str], ...]
@@ -66,7 +66,7 @@ class Answer:
     record: dict  # the request-log line of the first answer, for the replays' lines
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)  # slots: one object for the collector
 class _Request:
     query: str
     dataset: Dataset | None

@@ -10,6 +10,7 @@ from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
 from ..negotiation import GLOSSARY, HTML, JSON, TEXT
+from . import heap
 from .responses import BadRequest, error, negotiate, replayable, represent
 from .store_watch import current_store
 
@@ -42,6 +43,7 @@ def preload(app: Flask) -> None:
                 glossary()
             except Exception as problem:  # the first request tries again and reports what is wrong
                 app.logger.warning("the glossary could not be read at start-up: %s", problem)
+        heap.settle(app)  # the process has read what it keeps: out of the collector's way
 
     threading.Thread(target=read, name="glossary-preload", daemon=True).start()
 

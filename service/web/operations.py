@@ -74,6 +74,11 @@ def install(app: Flask) -> None:
     _record_store_facts(app)
 
 
+# Any other token a client sends as its method is logged and counted as "_OTHER" (as OpenTelemetry's
+# conventions have it): it keeps the metrics' labels few and every log line short.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+
+
 def new_record(
     method: str,
     route: str,
@@ -86,7 +91,7 @@ def new_record(
 ) -> dict:
     """The fields of a request's log line (all but the time it took)."""
     return {
-        "method": method,
+        "method": method if method in _METHODS else "_OTHER",
         "route": route,
         "status": status,
         "bytes": size,
@@ -139,10 +144,9 @@ _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _write_line(fields: dict) -> None:
-    """Write a request's line to stderr (where the logger's handler writes) with one system call, not
-    through ``logging``: its record, handler lock and flush cost a replay more than the rest of its work
-    (threads queued on the lock). A line is far shorter than PIPE_BUF, so lines of different threads
-    and processes never interleave."""
+    """Write a request's line to stderr with one system call, not through ``logging``: its record,
+    handler lock and flush cost a replay more than the rest of its work (threads queued on the lock).
+    A line is far shorter than PIPE_BUF, so lines of different threads and processes never interleave."""
     data = (_encode(fields) + "\n").encode()
     try:
         descriptor = sys.stderr.fileno()

@@ -22,7 +22,7 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from ..config import Settings
-from . import create_app
+from . import create_app, heap
 from .fair_use import ClientTable
 
 
@@ -53,6 +53,7 @@ def serve(settings: Settings, host: str, port: int, processes: int, threads: int
 
     def load_application() -> Flask:  # runs in each service process, after the fork
         app = create_app(settings, clients=clients)
+        app.config[heap.ENABLED] = True  # a long-lived process: see heap.py
         app.wsgi_app = ForwardedScheme(app.wsgi_app, settings.forwarded_allow)  # type: ignore[method-assign]
         return app
 

@@ -25,6 +25,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from .. import metrics
 from ..glossary import load_glossary
 from ..store import Store, StoreUnavailable, UnavailableStore, check_store
+from . import heap
 
 POLL_SECONDS = 1.0
 CHECK_EVERY = 5  # polls between full checks (opening the served version afresh) of the served version
@@ -74,7 +75,11 @@ def install(app: Flask, open_store: Callable[[], Store]) -> None:
         metrics.STORE_VERSION.labels(getattr(old, "version", "")).set(0)
         metrics.STORE_VERSION.labels(getattr(fresh, "version", "")).set(1)
         # A request may wait a time limit for a worker, then run one: only then is the old one surely idle.
-        threading.Timer(2 * settings.query_timeout + 5, old.close).start()
+        threading.Timer(2 * settings.query_timeout + 5, retire, args=(old,)).start()
+
+    def retire(old: Store) -> None:
+        old.close()
+        heap.settle(app)  # what was kept for the old version is collected, the new frozen
 
     def served_problem(serving: str, polls: int) -> str | None:
         """Why the version being served can no longer be served, or None if it is fine."""
