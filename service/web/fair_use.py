@@ -9,12 +9,14 @@ the proxy.) Glossary lookups, pages and documents are cheap (answered from memor
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import hashlib
 import math
 import multiprocessing
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
@@ -74,13 +76,19 @@ class ClientTable:
         """None, with a token taken and one more query running (call ``finished`` after it); UNCOUNTED
         (let in, nothing to finish); or why the client must wait."""
         now = time.monotonic() if now is None else now  # one clock for every process on the machine
-        # A process killed while holding the lock must not stop every other: wait a second, then admit.
-        if not self._lock.acquire(timeout=1.0):
-            return UNCOUNTED
+        with self._locked() as held:
+            return self._admit(_key(client), now) if held else UNCOUNTED
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[bool]:
+        """The table's lock, and whether it was had: a process killed while holding it must not stop
+        every other, so after a second's wait the caller goes on without counting."""
+        held = self._lock.acquire(timeout=1.0)
         try:
-            return self._admit(_key(client), now)
+            yield held
         finally:
-            self._lock.release()
+            if held:
+                self._lock.release()
 
     def _admit(self, key: int, now: float) -> Refusal | None:
         slot = self._slot(key, now)
@@ -115,23 +123,15 @@ class ClientTable:
         if not self.capacity:
             return None
         now = time.monotonic() if now is None else now
-        if not self._lock.acquire(timeout=1.0):
-            return None  # as in admit: a process killed holding the lock must not stop every other
-        try:
-            slot = self._slot(_key(client), now)
+        with self._locked() as held:
+            slot = self._slot(_key(client), now) if held else None
             return None if slot is None else self._take_token(slot, now)
-        finally:
-            self._lock.release()
 
     def finished(self, client: str) -> None:
-        if not self._lock.acquire(timeout=1.0):
-            return
-        try:
-            slot = self._slot(_key(client), time.monotonic(), claim=False)
+        with self._locked() as held:
+            slot = self._slot(_key(client), time.monotonic(), claim=False) if held else None
             if slot is not None and self._running[slot] > 0:
                 self._running[slot] -= 1
-        finally:
-            self._lock.release()
 
     def _slot(self, key: int, now: float, claim: bool = True) -> int | None:
         """The client's slot; a new one (the first empty, else a forgotten one) if it has none."""
