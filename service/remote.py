@@ -94,6 +94,31 @@ def bind_values(text: str, bindings: Bindings) -> str:
     return f"{text[: found.end()]} VALUES ({names}) {{ ({terms}) }}{text[found.end() :]}"
 
 
+# Oxigraph's parsed answers may be freed only by the thread that made them, so none is kept in a variable
+# of RemoteStore._run: rdflib's full parse of a query (check_query) leaves cyclic garbage that keeps the
+# calling frames, and their variables, alive until the collector runs, in whichever thread it runs.
+def _graph_result(body: bytes, format_name: str, max_rows: int) -> Result:
+    """A CONSTRUCT or DESCRIBE answer (N-Triples from the server) in ``format_name``, cut at ``max_rows``."""
+    triples = list(itertools.islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), max_rows + 1))
+    data = ox.serialize(triples[:max_rows], format=by_name(GRAPHS, format_name).oxigraph_format)
+    return Result(data, len(triples) > max_rows, rows=min(len(triples), max_rows))
+
+
+def _solutions_result(answer: dict, format_name: str, max_rows: int) -> Result:
+    """A SELECT or ASK answer (SPARQL JSON from the server) in ``format_name``, cut at ``max_rows``."""
+    truncated, rows = False, None
+    if "results" in answer:
+        bindings = answer["results"]["bindings"]
+        truncated = len(bindings) > max_rows
+        answer["results"]["bindings"] = bindings[:max_rows]
+        rows = len(answer["results"]["bindings"])
+    data = json.dumps(answer).encode()
+    body = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON).serialize(
+        format=by_name(RESULTS, format_name).oxigraph_format
+    )
+    return Result(body, truncated, rows=rows)
+
+
 class RemoteStore:
     """An external SPARQL 1.1 server, queried with the knowledge-base graph as the default graph."""
 
@@ -138,21 +163,10 @@ class RemoteStore:
         if form in ("CONSTRUCT", "DESCRIBE"):
             client.setOnlyConneg(True)
             client.addCustomHttpHeader("Accept", "application/n-triples")
-            body = _call(client, self.endpoint, self.timeout)
-            triples = list(itertools.islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), self.max_rows + 1))
-            data = ox.serialize(triples[: self.max_rows], format=by_name(GRAPHS, format_name).oxigraph_format)
-            return Result(data, len(triples) > self.max_rows, rows=min(len(triples), self.max_rows))
+            return _graph_result(_call(client, self.endpoint, self.timeout), format_name, self.max_rows)
         client.setReturnFormat(JSON)
         answer = json.loads(_call(client, self.endpoint, self.timeout))
-        truncated, rows = False, None
-        if "results" in answer:
-            bindings = answer["results"]["bindings"]
-            truncated = len(bindings) > self.max_rows
-            answer["results"]["bindings"] = bindings[: self.max_rows]
-            rows = len(answer["results"]["bindings"])
-        parsed = ox.parse_query_results(json.dumps(answer).encode(), format=ox.QueryResultsFormat.JSON)
-        body = parsed.serialize(format=by_name(RESULTS, format_name).oxigraph_format)
-        return Result(body, truncated, rows=rows)
+        return _solutions_result(answer, format_name, self.max_rows)
 
     def ready(self) -> bool:
         try:

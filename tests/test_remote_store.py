@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from mappa_kb import paths
 from mappa_kb.cli import main
+from mappa_kb.remote import RemoteStore
 from mappa_kb.store import KB_GRAPH
 from mappa_kb.validate import load_store
 
@@ -166,3 +171,26 @@ def test_glossary_lookups_over_an_external_server_are_replayed(remote_service: s
     ]
     assert {a.status_code for a in answers} == {200} and len({a.content for a in answers}) == 1
     assert _replays(remote_service) > before
+
+
+def test_no_answer_is_left_for_another_thread_to_drop(remote: tuple[str, str]) -> None:
+    # Oxigraph's result objects may be freed only by the thread that made them. A query that spells
+    # FROM gets rdflib's full parse, whose cyclic garbage keeps the calling frames alive until the
+    # collector runs, in whichever thread: none of those frames may hold such an object.
+    store = RemoteStore(remote[0])
+    select = f"# not FROM anywhere: {uuid.uuid4()}\nSELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 2"
+    construct = select.replace("SELECT ?s", "CONSTRUCT { ?s ?p ?o }")
+    dropped: list[object] = []
+    hook, sys.unraisablehook = sys.unraisablehook, dropped.append
+    gc.collect()
+    gc.disable()  # the garbage waits for the collector below, not one that runs in this thread
+    try:
+        answers = [store.run(select, "csv"), store.run(construct, "turtle")]
+        collector = threading.Thread(target=gc.collect)
+        collector.start()
+        collector.join()
+    finally:
+        gc.enable()
+        sys.unraisablehook = hook
+    assert [answer.rows for answer in answers] == [2, 2]
+    assert not dropped, [str(found.exc_value) for found in dropped]
