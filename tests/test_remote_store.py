@@ -182,6 +182,7 @@ def test_no_answer_is_left_for_another_thread_to_drop(remote: tuple[str, str]) -
     construct = select.replace("SELECT ?s", "CONSTRUCT { ?s ?p ?o }")
     dropped: list[object] = []
     hook, sys.unraisablehook = sys.unraisablehook, dropped.append
+    collecting = gc.isenabled()
     gc.collect()
     gc.disable()  # the garbage waits for the collector below, not one that runs in this thread
     try:
@@ -190,7 +191,8 @@ def test_no_answer_is_left_for_another_thread_to_drop(remote: tuple[str, str]) -
         collector.start()
         collector.join()
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
         sys.unraisablehook = hook
     assert [answer.rows for answer in answers] == [2, 2]
     assert not dropped, [str(found.exc_value) for found in dropped]
