@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate_national import build_national_cube
 
 from mappa_kb import paths
+from mappa_kb.cli import SERVE_PROCESSES, SERVE_THREADS
 from mappa_kb.store import KB_GRAPH, build_store
 from mappa_kb.validate import load_store
 from mappa_kb.workers import memory_snapshot
@@ -260,9 +261,9 @@ def start(command: list[str], env: dict | None = None, cwd: str | None = None) -
 _PER_CONNECTION = ("connection", "keep-alive", "transfer-encoding", "date", "server")
 
 
-def start_http_floor(url: str, query: str, processes: int, work: Path) -> tuple[str, subprocess.Popen]:
-    """granian serving, with ``processes`` processes, exactly what mappa-kb answers to ``query`` at
-    ``url`` (see http_floor.py); returns its URL and process."""
+def start_http_floor(url: str, query: str, work: Path) -> tuple[str, subprocess.Popen]:
+    """granian serving exactly what mappa-kb answers to ``query`` at ``url``, with `mappa-kb serve`'s
+    processes and threads (see http_floor.py); returns its URL and process."""
     params = urllib.parse.urlencode({"query": query, "default-graph-uri": KB_GRAPH})
     request = urllib.request.Request(f"{url}?{params}", headers={"Accept": LOAD_ACCEPT})
     with urllib.request.urlopen(request, timeout=60) as answer:
@@ -277,8 +278,8 @@ def start_http_floor(url: str, query: str, processes: int, work: Path) -> tuple[
     granian = [
         str(Path(sys.executable).with_name("granian")),
         "--interface=wsgi",
-        f"--workers={processes}",
-        "--blocking-threads=8",  # as `mappa-kb serve`'s default
+        f"--workers={SERVE_PROCESSES}",
+        f"--blocking-threads={SERVE_THREADS}",
         "--log-level=warning",
         f"--port={port}",
         "http_floor:app",
@@ -463,8 +464,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
             sys.exit(f"{name} holds {held} triples, not the {triples} built: its load failed")
 
     # The least a repeated lookup could take here: granian sending mappa-kb's answer, doing nothing else.
-    processes = 2 * (os.cpu_count() or 1)  # as `mappa-kb serve`'s default
-    floor_url, floor = start_http_floor(servers["mappa-kb"][0], QUERIES["lookup"], processes, work)
+    floor_url, floor = start_http_floor(servers["mappa-kb"][0], QUERIES["lookup"], work)
     print(
         f"\n{'query':18s} {'server':18s} {'req/s':>9s} {'p50 ms':>9s} {'p99 ms':>9s}"
         "   rps ÷ mappa-kb  p50 ÷ mappa-kb  errors  peers' cores"

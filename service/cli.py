@@ -14,6 +14,10 @@ from . import __version__, paths
 from .ingest import IngestError
 from .validate import INFO, VIOLATION, WARNING, UnreadableInput, ValidationReport, rule_of, validate_files
 
+# `mappa-kb serve`'s defaults: two service processes per core, each with this many threads.
+SERVE_PROCESSES = 2 * (os.cpu_count() or 1)
+SERVE_THREADS = 8
+
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 _SEVERITY_NAMES = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
 
@@ -76,10 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        default=2 * (os.cpu_count() or 1),
+        default=SERVE_PROCESSES,
         help="service processes (default: two per core)",
     )
-    serve.add_argument("--threads", type=int, default=8, help="threads per service process (default 8)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=SERVE_THREADS,
+        help=f"threads per service process (default {SERVE_THREADS})",
+    )
     serve.add_argument("--store", type=Path, help="where the store lives")
     serve.add_argument(
         "--endpoint", help="serve from this external SPARQL server instead of the embedded store"

@@ -147,12 +147,13 @@ def _write_line(fields: dict) -> None:
     """Write a request's line to stderr with one system call, not through ``logging``: its record,
     handler lock and flush cost a replay more than the rest of its work (threads queued on the lock).
     A line is far shorter than PIPE_BUF, so lines of different threads and processes never interleave."""
-    data = (_encode(fields) + "\n").encode()
+    line = _encode(fields) + "\n"
     try:
         descriptor = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # stderr replaced by an object with no file
-        sys.stderr.write(data.decode())
+        sys.stderr.write(line)
         return
+    data = line.encode()
     try:
         while data:
             data = data[os.write(descriptor, data) :]
