@@ -47,7 +47,8 @@ class Settings:
     # How long HTTP caches (browsers, a proxy) may reuse an answer without asking again; the data can
     # change at any rebuild, so this is how stale a cached answer may be. 0: always revalidate (ETag).
     cache_seconds: int = 300
-    # The proxies whose X-Forwarded-Proto is believed (so that links say https behind TLS); "*": any.
+    # The proxies whose X-Forwarded-Proto and X-Forwarded-For are believed (so that links say https
+    # behind TLS, and fair use counts each client rather than the proxy); "*": any.
     forwarded_allow: frozenset[str] = frozenset({"127.0.0.1", "::1"})
 
     @classmethod
@@ -96,14 +97,13 @@ def _endpoint(value: str | None, name: str) -> str | None:
 
 def _addresses(environ: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
     """IP addresses, separated by commas or spaces, or "*" for any."""
-    raw = environ.get(name, "").replace(",", " ").split()
-    for address in raw:
-        if address != "*":
-            try:
-                ipaddress.ip_address(address)
-            except ValueError:
-                raise ConfigError(f"{name}: {address!r} is not an IP address (or *)") from None
-    return frozenset(raw) if raw else default
+    addresses = set()
+    for address in environ.get(name, "").replace(",", " ").split():
+        try:  # written as the server writes a client's address, so that the two compare equal
+            addresses.add(address if address == "*" else str(ipaddress.ip_address(address)))
+        except ValueError:
+            raise ConfigError(f"{name}: {address!r} is not an IP address (or *)") from None
+    return frozenset(addresses) if addresses else default
 
 
 def _number(environ: Mapping[str, str], name: str, default, kind, low, high):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from mappa_kb.web.server import ForwardedScheme
+from mappa_kb.web.server import ForwardedFromProxy, forwarded_client
 
 from .conftest import running_service, wait_for
 
@@ -32,6 +32,7 @@ def test_alive_and_ready_are_told_apart(live_server: str) -> None:
     assert requests.get(f"{live_server}/healthz/live", timeout=10).json() == {"status": "alive"}
     ready = requests.get(f"{live_server}/healthz/ready", timeout=10)
     assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    assert ready.headers["Cache-Control"] == "no-store"  # no cache in front may say ready for it
 
 
 def test_metrics_count_requests_across_the_service_processes(live_server: str) -> None:
@@ -181,17 +182,49 @@ def test_links_say_https_behind_a_trusted_proxy(live_server: str) -> None:
     assert "sd:endpoint <http://127.0.0.1:" in plain and "sd:endpoint <https://127.0.0.1:" in proxied
 
 
-def test_a_forwarded_scheme_from_an_untrusted_address_is_ignored() -> None:
-    seen: list[str] = []
+def test_forwarded_headers_from_an_untrusted_address_are_ignored() -> None:
+    seen: list[tuple[str, str]] = []
 
     def application(environ: dict, _start: object) -> list[bytes]:
-        seen.append(environ["wsgi.url_scheme"])
+        seen.append((environ["wsgi.url_scheme"], environ["REMOTE_ADDR"]))
         return []
 
-    front = ForwardedScheme(application, frozenset({"192.0.2.1"}))
-    for client in ("203.0.113.9", "192.0.2.1"):
-        front({"REMOTE_ADDR": client, "HTTP_X_FORWARDED_PROTO": "https", "wsgi.url_scheme": "http"}, None)
-    assert seen == ["http", "https"]
+    front = ForwardedFromProxy(application, frozenset({"192.0.2.1"}))
+    for peer in ("203.0.113.9", "192.0.2.1"):
+        environ = {"REMOTE_ADDR": peer, "wsgi.url_scheme": "http"}
+        front({**environ, "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}, None)
+    assert seen == [("http", "203.0.113.9"), ("https", "198.51.100.7")]
+
+
+def test_the_client_is_the_first_address_a_trusted_proxy_did_not_write() -> None:
+    proxies = frozenset({"10.0.0.1", "10.0.0.2"})
+    # nginx appends the address it saw: what the client wrote itself stays to the left, unbelieved.
+    assert forwarded_client("10.0.0.1", "1.2.3.4, 198.51.100.7", proxies) == "198.51.100.7"
+    assert forwarded_client("10.0.0.1", "198.51.100.7, 10.0.0.2", proxies) == "198.51.100.7"  # two proxies
+    assert forwarded_client("10.0.0.1", "10.0.0.2", proxies) == "10.0.0.2"  # only proxies: the farthest
+    assert forwarded_client("203.0.113.9", "198.51.100.7", proxies) == "203.0.113.9"  # not from a proxy
+    assert forwarded_client("10.0.0.1", "unknown, 198.51.100.7", proxies) == "198.51.100.7"
+    assert forwarded_client("10.0.0.1", "198.51.100.7:4431", proxies) == "10.0.0.1"  # not an address
+    assert forwarded_client("10.0.0.1", " 2001:DB8::7 ", proxies) == "2001:db8::7"
+    assert forwarded_client("10.0.0.1", "", proxies) == "10.0.0.1"
+    assert forwarded_client("203.0.113.9", "1.2.3.4, 198.51.100.7", frozenset({"*"})) == "1.2.3.4"
+
+
+def test_behind_a_trusted_proxy_fair_use_and_the_log_see_each_client(built_store: Path) -> None:
+    # A proxy on loopback (the default trusted address) sends every client's queries from 127.0.0.1.
+    with running_service(built_store, MAPPA_KB_RATE_LIMIT="3") as url:
+
+        def ask(client: str) -> int:
+            forwarded = {"X-Forwarded-For": client}
+            return requests.get(f"{url}/sparql", params=ASK, headers=forwarded, timeout=10).status_code
+
+        assert [ask("198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
+        assert ask("198.51.100.8") == 200  # another client behind the same proxy has its own rate
+        time.sleep(0.5)
+        logged = [
+            json.loads(line) for line in running_service.log.read_text().splitlines() if '"/sparql"' in line
+        ]
+    assert [line["client"] for line in logged] == ["198.51.100.7"] * 4 + ["198.51.100.8"]
 
 
 def test_metrics_leave_out_the_file_of_a_process_still_starting(tmp_path: Path, monkeypatch) -> None:

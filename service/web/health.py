@@ -10,6 +10,13 @@ from .store_watch import current_store
 blueprint = Blueprint("health", __name__)
 
 
+@blueprint.after_request
+def never_kept(response: Response) -> Response:
+    """Health is now or never: no cache (a proxy's, a browser's) may answer for the service."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @blueprint.get("/healthz/live")
 def live() -> Response:
     """200 whenever this process can answer at all: restart it only when this fails."""

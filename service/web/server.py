@@ -13,6 +13,7 @@ exit (no interpreter shutdown), so RocksDB's destructors never race the store wa
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 
 from flask import Flask
@@ -26,19 +27,40 @@ from . import create_app, heap
 from .fair_use import ClientTable
 
 
-class ForwardedScheme:
-    """Trust ``X-Forwarded-Proto`` from the proxies ``allowed`` (MAPPA_KB_FORWARDED_ALLOW_IPS; by default
-    this machine's loopback, where the nginx of docs/deploy runs), so that links the service writes
-    behind a TLS proxy say https; from anyone else the header is ignored."""
+def forwarded_client(peer: str, forwarded_for: str, trusted: frozenset[str]) -> str:
+    """The client's address as the trusted proxies saw it. Each proxy appends the address it took the
+    request from to ``X-Forwarded-For``, so the list is read from the right, hop by hop, for as long as
+    the hop that wrote it is trusted; addresses a client wrote itself lie further left and are never
+    believed. ``peer`` is the address the request came from; with no trusted proxy it is the client."""
+    client = peer
+    for hop in reversed(forwarded_for.split(",")):
+        if not ("*" in trusted or client in trusted):
+            break
+        try:
+            client = str(ipaddress.ip_address(hop.strip()))
+        except ValueError:  # "unknown", a port, garbage: the last address known is as far as it goes
+            break
+    return client
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], allowed: frozenset[str]) -> None:
-        self.app, self.allowed = app, allowed
+
+class ForwardedFromProxy:
+    """Believe ``X-Forwarded-Proto`` and ``X-Forwarded-For`` from the proxies ``trusted``
+    (MAPPA_KB_FORWARDED_ALLOW_IPS; by default this machine's loopback, where the nginx of docs/deploy
+    runs): links the service writes behind a TLS proxy say https, and fair use and the request log see
+    each client's own address rather than the proxy's. From anyone else both are ignored."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], trusted: frozenset[str]) -> None:
+        self.app, self.trusted = app, trusted
 
     def __call__(self, environ: dict, start_response: Callable[..., object]) -> Iterable[bytes]:
-        scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
-        trusted = "*" in self.allowed or environ.get("REMOTE_ADDR") in self.allowed
-        if scheme in ("http", "https") and trusted:
-            environ["wsgi.url_scheme"] = scheme
+        peer = environ.get("REMOTE_ADDR", "")
+        if "*" in self.trusted or peer in self.trusted:
+            scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
+            if scheme in ("http", "https"):
+                environ["wsgi.url_scheme"] = scheme
+            forwarded_for = environ.get("HTTP_X_FORWARDED_FOR")
+            if forwarded_for:
+                environ["REMOTE_ADDR"] = forwarded_client(peer, forwarded_for, self.trusted)
         return self.app(environ, start_response)
 
 
@@ -54,7 +76,7 @@ def serve(settings: Settings, host: str, port: int, processes: int, threads: int
     def load_application() -> Flask:  # runs in each service process, after the fork
         app = create_app(settings, clients=clients)
         app.config[heap.ENABLED] = True  # a long-lived process: see heap.py
-        app.wsgi_app = ForwardedScheme(app.wsgi_app, settings.forwarded_allow)  # type: ignore[method-assign]
+        app.wsgi_app = ForwardedFromProxy(app.wsgi_app, settings.forwarded_allow)  # type: ignore[method-assign]
         return app
 
     server = Server(
