@@ -10,8 +10,8 @@ memory (peak, with its ratio, and at the end with pages shared between a server'
 once), and then the issue's five goals, each with its measured ratio and whether it is met. Beside the
 repeated lookup it measures the HTTP floor: granian sending the same answer and doing nothing else
 (http_floor.py), the least any Python WSGI service could take for it here; and, when Debian's nginx
-is installed, every repeated query through the nginx of docs/deploy, whose cache answers it (never
-stale: each answer is checked with the service every second). With Virtuoso it also
+is installed, every repeated query through the nginx of docs/deploy, whose cache answers it (and
+checks each answer with the service every second). With Virtuoso it also
 measures the service over Virtuoso (`mappa-kb serve --endpoint`), the deployment for data that outgrows
 one machine.
 

@@ -22,7 +22,7 @@ RECIPE = Path(__file__).resolve().parent.parent / "docs" / "deploy" / "nginx.con
 
 
 def nginx_binary() -> str | None:
-    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # sbin: not on a user's PATH
 
 
 def missing() -> str | None:
