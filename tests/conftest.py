@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from rdflib import Graph
@@ -141,6 +143,23 @@ def running_service(
         assert not crashed, f"a service process crashed: {crashed.group(0)}"
 
 
+def logged_requests(route: str = "/sparql") -> list[dict]:
+    """The request log lines of the running service (``running_service.log``) for ``route``, oldest first."""
+    lines = running_service.log.read_text().splitlines()  # type: ignore[attr-defined]
+    return [fields for fields in map(json.loads, filter(_is_json, lines)) if fields.get("route") == route]
+
+
+def _is_json(line: str) -> bool:
+    return line.startswith("{")
+
+
+def not_here(reason: str, tests: str) -> NoReturn:
+    """Skip tests whose tool or server is missing here, saying why; under CI, fail: CI must run them."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the {tests}; {reason}")
+    pytest.skip(reason)
+
+
 def wait_for(check: Callable[[], bool], seconds: float = 30) -> bool:
     """Whether ``check()`` came true within ``seconds`` (asked every quarter second)."""
     deadline = time.monotonic() + seconds
@@ -161,10 +180,9 @@ def live_server(built_store: Path) -> Iterator[str]:
 def browser() -> Iterator:
     """Debian's Chromium, headless, driven by Selenium, with the browser console log kept."""
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: .ci/run installs chromium and chromium-driver")
-        pytest.skip(
-            "browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        not_here(
+            "they need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+            "browser tests",
         )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

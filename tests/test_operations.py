@@ -13,7 +13,7 @@ import requests
 
 from mappa_kb.web.server import ForwardedFromProxy, forwarded_client
 
-from .conftest import running_service, wait_for
+from .conftest import logged_requests, running_service, wait_for
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
 
@@ -115,8 +115,7 @@ def test_log_lines_of_concurrent_requests_stay_whole(built_store: Path) -> None:
         for client in clients:
             client.join()
         time.sleep(0.5)
-        lines = [line for line in running_service.log.read_text().splitlines() if '"/sparql"' in line]
-    answers = [json.loads(line) for line in lines]
+        answers = logged_requests()
     assert len(answers) == 8 * 40 and {a["status"] for a in answers} == {200}
     assert sum(1 for a in answers if a.get("replayed")) >= 8 * 40 - 2 * 4 * 8  # most were sent again
 
@@ -221,9 +220,7 @@ def test_behind_a_trusted_proxy_fair_use_and_the_log_see_each_client(built_store
         assert [ask("198.51.100.7") for _ in range(4)] == [200, 200, 200, 429]
         assert ask("198.51.100.8") == 200  # another client behind the same proxy has its own rate
         time.sleep(0.5)
-        logged = [
-            json.loads(line) for line in running_service.log.read_text().splitlines() if '"/sparql"' in line
-        ]
+        logged = logged_requests()
     assert [line["client"] for line in logged] == ["198.51.100.7"] * 4 + ["198.51.100.8"]
 
 

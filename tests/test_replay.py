@@ -5,7 +5,6 @@ version."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import requests
 from mappa_kb.store import AnswerCache
 from mappa_kb.workers import Result
 
-from .conftest import running_service
+from .conftest import logged_requests, running_service
 from .test_operations import _metric
 
 QUERY = {"query": "SELECT ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 3"}
@@ -39,9 +38,7 @@ def test_a_repeated_query_gets_the_same_answer_and_is_logged_as_a_replay(built_s
         assert first.headers["Access-Control-Allow-Origin"] == "*" and first.headers["Cache-Control"]
         assert _replays(url) == hits + 1
         time.sleep(0.3)
-        lines = [
-            json.loads(line) for line in running_service.log.read_text().splitlines() if '"/sparql"' in line
-        ]
+        lines = logged_requests()
     kept, replayed = lines[-2:]
     assert "replayed" not in kept and replayed["replayed"] is True
     for field in ("status", "query", "rows", "bytes", "client"):
@@ -66,8 +63,7 @@ def test_a_repeated_glossary_lookup_is_sent_again_only_to_its_own_host(built_sto
         missing = [requests.get(f"{url}/glossary/no-such-concept", timeout=10) for _ in range(2)]
         assert [a.status_code for a in missing] == [404, 404] and _replays(url) == hits + 1
         time.sleep(0.3)
-        route = '"route":"/glossary/<concept_id>/summary"'
-        lines = [json.loads(line) for line in running_service.log.read_text().splitlines() if route in line]
+        lines = logged_requests("/glossary/<concept_id>/summary")
     assert [line.get("replayed") for line in lines] == [None, True, None]
     assert lines[1]["status"] == 200 and lines[1]["bytes"] == len(first.content)
 

@@ -34,13 +34,17 @@ def forwarded_client(peer: str, forwarded_for: str, trusted: frozenset[str]) -> 
     believed. ``peer`` is the address the request came from; with no trusted proxy it is the client."""
     client = peer
     for hop in reversed(forwarded_for.split(",")):
-        if not ("*" in trusted or client in trusted):
+        if not _is_trusted(client, trusted):
             break
         try:
             client = str(ipaddress.ip_address(hop.strip()))
         except ValueError:  # "unknown", a port, garbage: the last address known is as far as it goes
             break
     return client
+
+
+def _is_trusted(address: str, trusted: frozenset[str]) -> bool:
+    return "*" in trusted or address in trusted
 
 
 class ForwardedFromProxy:
@@ -54,7 +58,7 @@ class ForwardedFromProxy:
 
     def __call__(self, environ: dict, start_response: Callable[..., object]) -> Iterable[bytes]:
         peer = environ.get("REMOTE_ADDR", "")
-        if "*" in self.trusted or peer in self.trusted:
+        if _is_trusted(peer, self.trusted):
             scheme = environ.get("HTTP_X_FORWARDED_PROTO", "").strip().lower()
             if scheme in ("http", "https"):
                 environ["wsgi.url_scheme"] = scheme
