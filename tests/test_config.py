@@ -70,3 +70,12 @@ def test_the_proxies_believed_are_ip_addresses() -> None:
     chosen = Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "10.0.0.5, 2001:db8::1"})
     assert chosen.forwarded_allow == {"10.0.0.5", "2001:db8::1"}
     assert Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "*"}).forwarded_allow == {"*"}
+
+
+def test_a_proxy_must_be_an_ip_address_and_is_written_as_the_server_writes_it() -> None:
+    with pytest.raises(
+        ConfigError, match=r"MAPPA_KB_FORWARDED_ALLOW_IPS: 'nginx\.local' is not an IP address"
+    ):
+        Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "127.0.0.1, nginx.local"})
+    chosen = Settings.from_environment({"MAPPA_KB_FORWARDED_ALLOW_IPS": "2001:DB8:0::1"})
+    assert chosen.forwarded_allow == {"2001:db8::1"}
