@@ -10,8 +10,8 @@ memory (peak, with its ratio, and at the end with pages shared between a server'
 once), and then the issue's five goals, each with its measured ratio and whether it is met. Beside the
 repeated lookup it measures the HTTP floor: granian sending the same answer and doing nothing else
 (http_floor.py), the least any Python WSGI service could take for it here; and, when Debian's nginx
-is installed, every repeated query through the nginx of docs/deploy, whose cache answers it (and
-checks each answer with the service every second). With Virtuoso it also
+is installed, every repeated query through the nginx of docs/deploy, whose cache answers it (kept
+under the newest store version, and checked with the service every second). With Virtuoso it also
 measures the service over Virtuoso (`mappa-kb serve --endpoint`), the deployment for data that outgrows
 one machine.
 
@@ -418,6 +418,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "PYTHON": sys.executable},  # its oxigraph, beside this Python
         )
         settings = dict(
             line.removeprefix("export ").split("=", 1) for line in env_file.read_text().splitlines()
@@ -485,7 +486,8 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     # docs/deploy's nginx before mappa-kb, as the README runs it in public, with Debian's "auto" workers.
     fronts = contextlib.ExitStack()
     if nginx_missing() is None:
-        front = fronts.enter_context(nginx_front(servers["mappa-kb"][0].removesuffix("/sparql"), "auto"))
+        service = servers["mappa-kb"][0].removesuffix("/sparql")
+        front = fronts.enter_context(nginx_front(service, work / "store", "auto"))
         pids["behind nginx"] = front.pid
     else:
         print(f"behind nginx: not measured ({nginx_missing()})")

@@ -181,6 +181,9 @@ class RemoteStore:
     def describe(self) -> str:
         return f"external SPARQL server at {self.endpoint} (graph {self.graph})"
 
+    def is_newest(self) -> bool:
+        return False  # the server's data can change without the service knowing
+
     def dump(self, format_name: str, target: Path) -> None:
         client = _client(self.endpoint, self.timeout)
         client.setQuery("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")

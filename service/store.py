@@ -91,6 +91,12 @@ class Store(Protocol):
 
     def describe(self) -> str: ...
 
+    def is_newest(self) -> bool:
+        """Whether this is the newest built version of the data, so that a cache in front may keep an
+        answer from it until the next build (docs/deploy/nginx.conf). An external server's data can
+        change without the service knowing: never."""
+        ...
+
     def dump(self, format_name: str, target: Path) -> None:
         """Write the whole knowledge base to ``target`` in an RDF format (no row limit applies)."""
         ...
@@ -286,8 +292,11 @@ class EmbeddedStore:
         memory_copy_mb: int = 1024,
     ) -> None:
         self.path = path
-        # The version the link points at now: this object keeps reading it, whatever the link does next.
-        self.location = path.resolve()
+        # The version the link points at now: this object keeps reading it, whatever the link does next,
+        # and knows it is no longer the newest once the link says something else.
+        self._link_path = os.fspath(path)
+        self._link = _link_text(self._link_path)
+        self.location = (path.parent / self._link).resolve() if self._link else path.resolve()
         # The version being served (its folder's name: when it was built), for metrics, logs and the
         # keys of kept answers (read on every request: an attribute, not a property).
         self.version = self.location.name
@@ -382,6 +391,11 @@ class EmbeddedStore:
     def describe(self) -> str:
         return f"embedded Oxigraph store at {self.path} (version {self.version})"
 
+    def is_newest(self) -> bool:
+        # Asked on every GET (one readlink): after a build, until the store watcher has swapped the new
+        # version in, answers from this one must not be kept under the new version's name.
+        return _link_text(self._link_path) == self._link
+
     def dump(self, format_name: str, target: Path) -> None:
         store = self._store
         if store is None:
@@ -421,6 +435,9 @@ class UnavailableStore:
 
     def describe(self) -> str:
         return self.reason
+
+    def is_newest(self) -> bool:
+        return False
 
     def dump(self, format_name: str, target: Path) -> None:
         raise StoreUnavailable(self.reason)
@@ -473,6 +490,7 @@ def build_store(
     quads = ox.parse(path=str(snapshot), format=ox.RdfFormat.N_QUADS)
     columnar_copy = columnar.write_copy(quads, graph, columnar.copy_file(staging))  # for aggregates
     size_record(staging).write_text(f"{triples}\n")
+    _write_version_file(staging, version.name, previous=target / VERSION_FILE)
     snapshot.rename(memory_snapshot(version))
     if columnar_copy:
         columnar.copy_file(staging).rename(columnar.copy_file(version))
@@ -481,6 +499,33 @@ def build_store(
     _point_at(target, version)
     _prune(versions, keep=version)
     return target, triples, time.perf_counter() - started
+
+
+VERSION_FILE = "mappa-kb-version"
+
+
+def _write_version_file(staging: Path, name: str, previous: Path) -> None:
+    """The file in each version that names it to a cache in front, read through the store's link
+    (docs/deploy/nginx.conf keys its answers by nginx's ETag for it: modification time in seconds and
+    size). So its time is at least a second after the previous version's, even for two builds within
+    one second."""
+    version_file = staging / VERSION_FILE
+    version_file.write_text(f"{name}\n")
+    try:
+        last = int(previous.stat().st_mtime)
+    except OSError:  # the first version, or one built before versions had this file
+        last = 0
+    seconds = max(int(time.time()), last + 1)
+    os.utime(version_file, (seconds, seconds))
+
+
+def _link_text(path: str) -> str | None:
+    """What the store's link says (the version it points at), or None if it is not a link (a store
+    built before versions, made one by the next build) or is gone."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def size_record(location: Path) -> Path:

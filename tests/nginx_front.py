@@ -1,6 +1,6 @@
 """The nginx of docs/deploy/nginx.conf (Debian's nginx), run on loopback in front of a running service,
 for the tests and the endpoint benchmark. The recipe is used as shipped; only what must differ on a
-test machine is replaced (the TLS listener, the upstream's port, the cache folder), and each
+test machine is replaced (the TLS listener, the upstream's port, the cache folder, the store), and each
 replacement must find its text, so that a recipe edited out of step fails loudly here."""
 
 from __future__ import annotations
@@ -50,12 +50,14 @@ class Front:
     pid: int  # nginx's master process
 
 
-def configuration(upstream: str, port: int, work: Path, workers: int | str) -> str:
-    """A whole nginx.conf: the recipe inside an http block whose files all live in ``work``."""
+def configuration(upstream: str, store: Path, port: int, work: Path, workers: int | str) -> str:
+    """A whole nginx.conf: the recipe inside an http block whose files all live in ``work``, reading
+    the version of the store whose link is ``store``."""
     recipe = RECIPE.read_text()
     recipe = _replace_once(recipe, "listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
     recipe = _replace_once(recipe, "server 127.0.0.1:8080;", f"server {urlsplit(upstream).netloc};")
     recipe = _replace_once(recipe, "/var/cache/nginx/mappa-kb", str(work / "cache"))
+    recipe = _replace_once(recipe, "root /var/lib/mappa-kb/store;", f"root {Path(store).absolute()};")
     temporary = "\n".join(
         f"    {kind}_temp_path {work / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -70,17 +72,17 @@ def configuration(upstream: str, port: int, work: Path, workers: int | str) -> s
 
 
 @contextmanager
-def nginx_front(upstream: str, workers: int | str = 1) -> Iterator[Front]:
+def nginx_front(upstream: str, store: Path, workers: int | str = 1) -> Iterator[Front]:
     """nginx running the recipe on a free loopback port in front of the service at ``upstream``
-    (``http://127.0.0.1:PORT``), with ``workers`` processes ("auto": one per core, as Debian's own
-    nginx.conf has it). Its error log is checked at the end."""
+    (``http://127.0.0.1:PORT``) serving the store ``store``, with ``workers`` processes ("auto": one
+    per core, as Debian's own nginx.conf has it). Its error log is checked at the end."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError(missing())
     with tempfile.TemporaryDirectory(prefix="mappa-kb-nginx-") as folder:
         work = Path(folder)
         port = _free_port()
-        (work / "nginx.conf").write_text(configuration(upstream, port, work, workers))
+        (work / "nginx.conf").write_text(configuration(upstream, store, port, work, workers))
         command = [binary, "-p", str(work), "-c", str(work / "nginx.conf"), "-e", str(work / "error.log")]
         checked = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)
         if checked.returncode != 0:

@@ -1,13 +1,14 @@
 """The nginx front of docs/deploy, run as shipped (on loopback, without TLS) before a real service: the
-cache answers repeated queries without reaching the service, keeps each format apart, follows a
-rebuilt store within seconds, keeps nothing the service says must not be kept, and the service still
-sees, and counts, each client behind it."""
+cache answers repeated queries without reaching the service, keeps each format apart, never sends an
+answer from a version older than the newest built, keeps nothing the service says must not be kept,
+and the service still sees, and counts, each client behind it."""
 
 from __future__ import annotations
 
 import hashlib
 import http.client
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -18,7 +19,7 @@ import requests
 from mappa_kb import paths
 from mappa_kb.store import build_store
 
-from .conftest import logged_requests, not_here, running_service, wait_for
+from .conftest import logged_requests, not_here, running_service
 from .nginx_front import missing, nginx_front
 from .test_store_swap import EXTRA
 
@@ -40,8 +41,8 @@ def service(built_store: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def front(service: str) -> Iterator[str]:
-    with nginx_front(service) as running:
+def front(service: str, built_store: Path) -> Iterator[str]:
+    with nginx_front(service, built_store) as running:
         yield running.url
 
 
@@ -108,24 +109,39 @@ def test_a_body_over_a_megabyte_is_refused_by_the_front(front: str) -> None:
     assert refused.status_code == 413
 
 
-def test_the_front_follows_a_rebuilt_store_within_seconds(tmp_path: Path) -> None:
+# How nginx says it sent an answer it keeps, rather than the service's answer to this very request.
+FROM_THE_CACHE = {"HIT", "STALE", "UPDATING", "REVALIDATED"}
+
+
+def test_the_front_never_sends_a_kept_answer_from_before_the_newest_build(tmp_path: Path) -> None:
     _need_nginx()
     store, before, _ = build_store(tmp_path / "store")
     extra = tmp_path / "extra.ttl"
     extra.write_text(EXTRA)
-    with running_service(store, MAPPA_KB_RATE_LIMIT="0") as service, nginx_front(service) as running:
-        front = running.url
+    with (
+        running_service(store, MAPPA_KB_RATE_LIMIT="0") as service,
+        nginx_front(service, store) as running,
+        requests.Session() as session,
+    ):
 
-        def counted() -> int:
-            answer = requests.get(f"{front}/sparql", params={"query": COUNT}, headers=CSV, timeout=10)
+        def ask() -> tuple[int, str]:
+            answer = session.get(f"{running.url}/sparql", params={"query": COUNT}, headers=CSV, timeout=10)
             assert answer.status_code == 200
-            return int(answer.text.split()[1])
+            return int(answer.text.split()[1]), answer.headers["X-Cache-Status"]
 
-        assert [counted() for _ in range(3)] == [before] * 3
+        kept = [ask() for _ in range(5)]
+        assert kept[0] == (before, "MISS") and kept[1:] == [(before, "HIT")] * 4
         _, after, _ = build_store(store, [*paths.knowledge_base_files(), extra])
         assert after == before + 5
-        # Seconds, not MAPPA_KB_CACHE_SECONDS' 300: the front checks each answer it keeps every second.
-        assert wait_for(lambda: [counted() for _ in range(6)] == [after] * 6, seconds=20), "still stale"
+        # Until each service process has swapped the new version in (seconds), it answers
+        # from the old one, and says so: nginx sends those answers but keeps none of them.
+        seen = [ask()]
+        deadline = time.monotonic() + 20
+        while seen[-10:] != [(after, "HIT")] * 10 and time.monotonic() < deadline:
+            seen.append(ask())
+        stale = [status for count, status in seen if count == before and status in FROM_THE_CACHE]
+        assert not stale, f"old answers sent from the cache after the build: {Counter(stale)}"
+        assert seen[-10:] == [(after, "HIT")] * 10, f"the new version's answer was never kept: {seen[-10:]}"
 
 
 def _ask_from(front: str, source: str, number: int, forwarded_for: str | None = None) -> int:
@@ -147,7 +163,10 @@ def test_behind_the_front_fair_use_counts_each_client_and_believes_none_about_it
     built_store: Path,
 ) -> None:
     _need_nginx()
-    with running_service(built_store, MAPPA_KB_RATE_LIMIT="3") as service, nginx_front(service) as running:
+    with (
+        running_service(built_store, MAPPA_KB_RATE_LIMIT="3") as service,
+        nginx_front(service, built_store) as running,
+    ):
         front = running.url
         # Every query reaches the service from nginx, at 127.0.0.1; the clients are 127.0.0.5 and .6.
         assert [_ask_from(front, "127.0.0.5", n) for n in range(3)] == [200] * 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import site
 import subprocess
 import sys
 import zipfile
@@ -36,7 +37,13 @@ def test_wheel_ships_the_turtle_and_its_mappa_kb_validates_outside_the_checkout(
     assert "mappa_kb/qb_ic/ic-12.rq" in names and "mappa_kb/queries/describe-cells.rq" in names
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # The wheel's dependencies, without a download: this environment's own packages, by a .pth line
+    # (--system-site-packages would give the base interpreter's, not this virtual environment's). The
+    # checkout's editable install is not among them: its hook lives in a .pth that a line does not run.
+    (next((venv / "lib").glob("python3*/site-packages")) / "test-environment.pth").write_text(
+        "\n".join(site.getsitepackages()) + "\n"
+    )
     python = venv / "bin" / "python"
     subprocess.run(
         [python, "-m", "pip", "install", "--no-deps", "--force-reinstall", str(wheel)],

@@ -137,13 +137,15 @@ def test_pages_over_an_external_server(remote_service: str) -> None:
 def test_answers_of_an_external_server_are_never_replayed(
     remote: tuple[str, str], remote_service: str
 ) -> None:
-    # Its data can change without the service knowing: the same query twice is asked twice.
+    # Its data can change without the service knowing: the same query twice is asked twice, and a cache
+    # in front (docs/deploy/nginx.conf) is told not to keep the answer either.
     count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
 
     def counted() -> int:
         answer = requests.get(
             f"{remote_service}/sparql", params=count, headers={"Accept": "text/csv"}, timeout=30
         )
+        assert answer.headers["X-Accel-Expires"] == "0"
         return int(answer.text.split()[1])
 
     before = counted()

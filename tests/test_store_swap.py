@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 
 from mappa_kb import columnar, paths
-from mappa_kb.store import build_store, size_record, versions_folder
+from mappa_kb.store import VERSION_FILE, build_store, size_record, versions_folder
 from mappa_kb.workers import memory_snapshot
 
 from .conftest import running_service, wait_for
@@ -91,6 +91,59 @@ def test_only_the_newest_versions_are_kept_with_their_snapshots_sizes_and_column
     ]
     assert len(list(versions_folder(store).iterdir())) == 12
     assert store.resolve().parent == versions_folder(store)
+
+
+def test_each_version_names_itself_to_a_front_even_when_two_are_built_within_a_second(
+    tmp_path: Path,
+) -> None:
+    small = tmp_path / "small.ttl"
+    small.write_text("<https://example.org/s> <https://example.org/p> 1 .\n")
+    names = set()
+    for _ in range(3):  # a small store builds in well under a second
+        store, _, _ = build_store(tmp_path / "store", [small])
+        version_file = (store / VERSION_FILE).stat()
+        names.add((int(version_file.st_mtime), version_file.st_size))  # what nginx's ETag is made of
+        assert (store / VERSION_FILE).read_text() == store.resolve().name + "\n"
+    assert len(names) == 3
+
+
+def _every_kind_of_get(url: str) -> list[requests.Response]:
+    """A new query, a repeated one (sent again from the kept answer), a glossary lookup twice (the
+    second sent again), a page and a conditional GET, each answered 200."""
+    csv = {"Accept": "text/csv"}
+    answers = [_sparql(url)]
+    answers += [requests.get(f"{url}/sparql", params=COUNT, headers=csv, timeout=10) for _ in range(2)]
+    summary = f"{url}/glossary/sopo/summary"
+    answers += [requests.get(summary, headers={"Accept": "text/plain"}, timeout=10) for _ in range(2)]
+    answers.append(requests.get(f"{url}/doc/area/durham", headers={"Accept": "text/html"}, timeout=10))
+    answers.append(
+        requests.get(f"{url}/sparql", params=COUNT, headers={**csv, "If-None-Match": '"other"'}, timeout=10)
+    )
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    return answers
+
+
+def test_answers_from_a_version_that_is_no_longer_the_newest_tell_a_front_not_to_keep_them(
+    tmp_path: Path,
+) -> None:
+    store, triples, _ = build_store(tmp_path / "store")
+    with running_service(store, MAPPA_KB_RATE_LIMIT="0") as url:
+        assert not any("X-Accel-Expires" in a.headers for a in _every_kind_of_get(url))
+        # A newer version that does not open: the service goes on serving the one it has.
+        newer, _, _ = build_store(tmp_path / "newer")
+        for file in newer.resolve().iterdir():
+            if file.is_file() and file.name != VERSION_FILE:
+                file.write_bytes(b"\x00garbage" * (1 + file.stat().st_size // 8))
+        link = store.with_name("store.link")
+        link.symlink_to(newer.resolve())
+        link.replace(store)
+        answers = _every_kind_of_get(url)
+        assert [a.headers.get("X-Accel-Expires") for a in answers] == ["0"] * len(answers)
+        assert int(answers[0].text.split()[1]) == triples  # still the version it has
+        # A good newer version is swapped in, and its answers may be kept again.
+        _, triples, _ = build_store(store)
+        assert wait_for(lambda: all(_counted(url) == triples for _ in range(8))), "never swapped"
+        assert wait_for(lambda: not any("X-Accel-Expires" in a.headers for a in _every_kind_of_get(url)))
 
 
 def _sparql(url: str) -> requests.Response:

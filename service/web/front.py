@@ -18,6 +18,11 @@ queries does not apply), the request log has its line (``"replayed": true``) and
 metrics count it. Answers of an external server are never kept: its data can change without the
 service knowing.
 
+A cache in front (docs/deploy/nginx.conf) keeps answers the same way, under the name of the newest
+version built, which it reads from the store's disk. So every GET answer from a version that is no
+longer the newest (after a build, until the store watcher has swapped the new one in), or from an
+external server, says ``X-Accel-Expires: 0``: nginx sends it but does not keep it.
+
 The views marked ``replayable`` (the glossary's) are kept the same way, once Flask has answered them:
 their answers depend only on the URL (scheme and host included: they link to themselves), the Accept
 header and the glossary, which a process reads once for each store version (and once only from an
@@ -54,6 +59,7 @@ _CONDITIONAL = (
     "HTTP_RANGE",
 )
 _PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", "format"}
+NOT_KEPT_IN_FRONT = ("X-Accel-Expires", "0")  # nginx's own header (it hides it from clients)
 
 StartResponse = Callable[..., object]
 
@@ -97,6 +103,17 @@ def _plain_request(query_string: str) -> _Request | None:
     return _Request(found["query"][0], dataset, (found.get("format") or [None])[0])
 
 
+def _not_kept_in_front(start_response: StartResponse) -> StartResponse:
+    """``start_response``, adding the header that tells nginx not to keep the answer: it is from a
+    version that is no longer the newest, or from an external server (docs/deploy/nginx.conf keeps
+    answers under the newest version's name). Browsers ignore it: their Cache-Control is unchanged."""
+
+    def start(status: str, headers: list[tuple[str, str]], *exc_info: object) -> object:
+        return start_response(status, [*headers, NOT_KEPT_IN_FRONT], *exc_info)
+
+    return start
+
+
 class Front:
     """WSGI middleware in front of the Flask application: answers plain SPARQL GETs itself, keeps the
     whole successful answers of those and of the views marked ``replayable``, and sends them again for
@@ -110,10 +127,14 @@ class Front:
         self._version = ""
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET" or any(name in environ for name in _CONDITIONAL):
+        if environ.get("REQUEST_METHOD") != "GET":
             return self.inner(environ, start_response)
         store = self.app.extensions["mappa_store"]
         environ[CHOSEN_STORE] = store  # the Flask view, if it answers, reads this very version
+        if not store.is_newest():
+            start_response = _not_kept_in_front(start_response)
+        if any(name in environ for name in _CONDITIONAL):
+            return self.inner(environ, start_response)
         version = getattr(store, "version", "")  # "" for an external server, or a store out of service
         if version and version != self._version:  # a new version: nothing kept for the old one is sent
             self.kept.clear()
