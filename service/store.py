@@ -457,6 +457,7 @@ def check_store(path: Path) -> None:
 
 
 KEEP_VERSIONS = 3  # a running service may still read the one before; older ones go
+VERSION_FILE = "mappa-kb-version"  # in each version: its name, for a cache in front (docs/deploy)
 
 
 def versions_folder(target: Path) -> Path:
@@ -499,9 +500,6 @@ def build_store(
     _point_at(target, version)
     _prune(versions, keep=version)
     return target, triples, time.perf_counter() - started
-
-
-VERSION_FILE = "mappa-kb-version"
 
 
 def _write_version_file(staging: Path, name: str, previous: Path) -> None:
