@@ -9,17 +9,26 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, paths
-from .ingest import IngestError
-from .validate import INFO, VIOLATION, WARNING, UnreadableInput, ValidationReport, rule_of, validate_files
+
+# The commands import what they use when they run: every process a command spawns imports this module
+# again, and `serve` spawns its query workers' forker.
+if TYPE_CHECKING:
+    from .validate import ValidationReport
 
 # `mappa-kb serve`'s defaults: two service processes per core, each with this many threads.
 SERVE_PROCESSES = 2 * (os.cpu_count() or 1)
 SERVE_THREADS = 8
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
-_SEVERITY_NAMES = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
+
+
+def _severity_name(severity: str) -> str:
+    from .validate import INFO, VIOLATION, WARNING
+
+    return {VIOLATION: "violation", WARNING: "warning", INFO: "info"}.get(severity, severity)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -219,16 +228,20 @@ def _build_or_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536 or not 1 <= args.workers <= 64 or not 1 <= args.threads <= 256:
         print("mappa-kb serve: --port must be 1-65535, --workers 1-64 and --threads 1-256", file=sys.stderr)
         return EXIT_UNREADABLE
-    from .web.server import serve
-
+    forker = None
     if not settings.endpoint:
         try:  # here, so that a bad store stops the service with this message, not in every process
             check_store(settings.store_path)
         except StoreUnavailable as error:
             print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
             return EXIT_UNREADABLE
+        from .forker import WorkerForker
+
+        forker = WorkerForker.start()  # first: it imports the workers' code while this process goes on
+    from .web.server import serve
+
     print(f"serving http://{args.host}:{args.port}/sparql", flush=True)
-    serve(settings, args.host, args.port, args.workers, args.threads)
+    serve(settings, args.host, args.port, args.workers, args.threads, forker)
     return EXIT_OK
 
 
@@ -269,7 +282,7 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import expand
+    from .validate import UnreadableInput, expand, validate_files
 
     try:
         files = expand(args.paths) if args.paths else paths.knowledge_base_files()
@@ -286,13 +299,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 def report_text(report: ValidationReport, files: Sequence[Path]) -> str:
     """A readable report: a verdict, then each broken rule with the cells it names."""
+    from .validate import VIOLATION, WARNING
+
     lines = [
         f"{'Conforms' if report.conforms else 'Does not conform'}: {len(files)} file(s), "
         f"{report.count(VIOLATION)} violation(s), {report.count(WARNING)} warning(s) "
         f"({report.engine} engine, {report.seconds:.2f} s)"
     ]
     for rule, results in report.by_rule().items():
-        severity = _SEVERITY_NAMES.get(results[0].severity, results[0].severity)
+        severity = _severity_name(results[0].severity)
         lines.append("")
         lines.append(f"[{severity}] {report.rule_labels.get(rule, rule)} ({len(results)})")
         for result in results:
@@ -305,6 +320,8 @@ def report_text(report: ValidationReport, files: Sequence[Path]) -> str:
 
 
 def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
+    from .validate import VIOLATION, WARNING
+
     return json.dumps(
         {
             "conforms": report.conforms,
@@ -315,7 +332,7 @@ def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
             "warnings": report.count(WARNING),
             "results": [
                 {
-                    "severity": _SEVERITY_NAMES.get(r.severity, r.severity),
+                    "severity": _severity_name(r.severity),
                     "rule": rule_iri,
                     "rule_label": report.rule_labels.get(rule_iri, rule_iri),
                     "message": r.message,
@@ -333,7 +350,9 @@ def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from .ingest import IngestError
     from .ingest.publish import PublishRefused, publish_report, publish_sources
+    from .validate import WARNING
 
     out = args.out or paths.kb_root() / "data"
     try:
@@ -414,6 +433,7 @@ def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
 
 def _read_report(args: argparse.Namespace, data: bytes):  # -> AreaYear
     from .areas import resolve_area
+    from .ingest import IngestError
     from .ingest.report_text import read_report
 
     if not args.area:
@@ -436,7 +456,7 @@ def _read_report(args: argparse.Namespace, data: bytes):  # -> AreaYear
 
 
 def _conflicts(args: argparse.Namespace) -> int:
-    from .validate import expand
+    from .validate import UnreadableInput, expand, rule_of, validate_files
 
     try:
         files = expand(args.paths) if args.paths else paths.knowledge_base_files()
@@ -460,7 +480,7 @@ def _conflicts(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from .export import export_rows, to_csv
-    from .validate import expand
+    from .validate import UnreadableInput, expand
 
     try:
         files = paths.turtle_files("ontology") + expand(args.paths) if args.paths else None

@@ -25,6 +25,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import columnar, metrics, paths, uris
+from .forker import WorkerForker
 from .negotiation import GRAPHS, by_name
 from .validate import load_store
 from .workers import (
@@ -290,6 +291,7 @@ class EmbeddedStore:
         base_uri: str = uris.SOURCE_BASE,
         service_allow: frozenset[str] = frozenset(),
         memory_copy_mb: int = 1024,
+        forker: WorkerForker | None = None,
     ) -> None:
         self.path = path
         # The version the link points at now: this object keeps reading it, whatever the link does next,
@@ -307,7 +309,12 @@ class EmbeddedStore:
         except (OSError, RuntimeError) as error:  # missing, or corrupt (RocksDB says which)
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
         self._workers = QueryWorkers(
-            self.location, size=workers, timeout=timeout, max_rows=max_rows, memory_copy_mb=memory_copy_mb
+            self.location,
+            size=workers,
+            timeout=timeout,
+            max_rows=max_rows,
+            memory_copy_mb=memory_copy_mb,
+            forker=forker,
         )
         # The opened store never changes, so an answer stays right for as long as this object lives.
         self._answers: AnswerCache[Result] = AnswerCache()

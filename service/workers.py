@@ -25,15 +25,20 @@ import json
 import multiprocessing
 import os
 import queue
+import select
 import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import columnar
 from .negotiation import GRAPHS, RESULTS, by_name
+
+if TYPE_CHECKING:
+    from .forker import WorkerForker
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no fork: the service runs threads
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -176,7 +181,9 @@ def _load_copy(snapshot: Path, stores: dict[str, ox.Store]) -> None:
     stores["memory"] = copy
 
 
-def _worker_main(connection: Connection, store_path: str, memory_copy: bool) -> None:
+def worker_main(connection: Connection, store_path: str, memory_copy: bool) -> None:
+    """Answer the queries that come on ``connection`` until the service closes it (or is gone)."""
+    _end_with_the_service(connection)
     try:
         stores = {"disk": ox.Store.read_only(store_path)}
     except (OSError, RuntimeError) as error:  # removed or corrupt under the service: say so to every query
@@ -195,6 +202,21 @@ def _worker_main(connection: Connection, store_path: str, memory_copy: bool) -> 
             connection.send(reply)
         except OSError:  # the service ended while this query ran: nobody is waiting
             return
+
+
+def _end_with_the_service(connection: Connection) -> None:
+    """End this worker as soon as the service process at the other end of ``connection`` is gone, even
+    while a query runs: a service that was killed cannot stop its workers itself."""
+
+    def wait_for_hang_up() -> None:
+        poll = select.poll()
+        poll.register(connection.fileno(), select.POLLRDHUP)  # a hang-up only: requests are read elsewhere
+        hang_up = select.POLLRDHUP | select.POLLHUP | select.POLLERR
+        while True:
+            if any(events & hang_up for _, events in poll.poll()):
+                os._exit(0)
+
+    threading.Thread(target=wait_for_hang_up, name="service watch", daemon=True).start()
 
 
 def _reply(
@@ -240,13 +262,26 @@ def _columnar_answer(
 
 
 class _Worker:
-    def __init__(self, store_path: Path, memory_copy: bool) -> None:
+    """A query worker process: forked by ``forker`` if there is one, else spawned (a fresh interpreter)."""
+
+    def __init__(self, store_path: Path, memory_copy: bool, forker: WorkerForker | None) -> None:
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(
-            target=_worker_main, args=(child, str(store_path), memory_copy), daemon=True
-        )
-        self.process.start()
-        child.close()
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.forked: str | None = None  # the forker's name for it
+        try:
+            if forker is not None:
+                try:
+                    self.forked = forker.fork(child, store_path, memory_copy)
+                except OSError as error:  # the forker is gone: spawn, as without one
+                    print(f"mappa-kb: spawning a query worker; the forker is gone: {error}", file=sys.stderr)
+            if self.forked is None:
+                self.process = _CONTEXT.Process(
+                    target=worker_main, args=(child, str(store_path), memory_copy), daemon=True
+                )
+                self.process.start()
+        finally:
+            child.close()
+        self._forker = forker
         self._stopping, self.stopped = threading.Lock(), False
 
     def stop(self) -> None:
@@ -255,14 +290,17 @@ class _Worker:
             if self.stopped:
                 return
             self.stopped = True
-        self.process.kill()
-        self.process.join(5)
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+        elif self._forker is not None and self.forked is not None:
+            self._forker.kill(self.forked)
         self.connection.close()
 
 
 class QueryWorkers:
     """A pool of worker processes over one on-disk store (and copies of it in memory, if they fit
-    ``memory_copy_mb`` each)."""
+    ``memory_copy_mb`` each), forked by ``forker`` if one is given (see ``forker``), else spawned."""
 
     def __init__(
         self,
@@ -271,8 +309,10 @@ class QueryWorkers:
         timeout: float = 30.0,
         max_rows: int = 10000,
         memory_copy_mb: int = 1024,
+        forker: WorkerForker | None = None,
     ) -> None:
         self.store_path, self.timeout, self.max_rows = store_path, timeout, max_rows
+        self.forker = forker
         self.memory_copy = copy_fits(store_path, memory_copy_mb)
         # Last in, first out: the worker that just answered is the one most likely still awake and cached.
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -287,7 +327,7 @@ class QueryWorkers:
             if self._closed:  # a query that outlived close(): no new worker for a pool that is gone
                 raise WorkerLost("the store version was closed while the query ran; ask again")
             try:
-                worker = _Worker(self.store_path, self.memory_copy)
+                worker = _Worker(self.store_path, self.memory_copy, self.forker)
             except OSError as error:
                 raise WorkerLost(f"a query worker could not be started: {error}") from None
             self._all.add(worker)

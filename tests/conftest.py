@@ -83,10 +83,15 @@ def _free_port() -> int:
 
 @contextmanager
 def running_service(
-    store: Path, check_ready: bool = True, serve_args: tuple[str, ...] = (), **environment: str
+    store: Path,
+    check_ready: bool = True,
+    serve_args: tuple[str, ...] = (),
+    killed_process: bool = False,
+    **environment: str,
 ) -> Iterator[str]:
     """The real service, started as `mappa-kb serve` on a free loopback port; yields its base URL.
-    While it runs, ``running_service.log`` is the file its output goes to."""
+    While it runs, ``running_service.log`` is the file its output goes to and ``running_service.pid``
+    its main process. ``killed_process``: the test kills a service process, so its log says so."""
     port = _free_port()
     env = {**os.environ, **environment}
     command = [
@@ -106,6 +111,7 @@ def running_service(
     # service processes and their query workers too), not the first alone, which would orphan the rest.
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     running_service.log = Path(log.name)  # type: ignore[attr-defined]
+    running_service.pid = process.pid  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -140,7 +146,7 @@ def running_service(
         assert first < 0, f"the service logged an error:\n{output[max(0, first - 300) : first + 6000]}"
         # A service process that dies (one once did at every stop: RocksDB at exit) is a fault.
         crashed = re.search(r"Unexpected exit from worker-\d+|Worker crash loop", output)
-        assert not crashed, f"a service process crashed: {crashed.group(0)}"
+        assert killed_process or not crashed, f"a service process crashed: {crashed.group(0)}"
 
 
 def logged_requests(route: str = "/sparql") -> list[dict]:

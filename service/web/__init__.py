@@ -5,33 +5,36 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Settings
-from ..store import Store
+from ..forker import WorkerForker
+from ..store import EmbeddedStore, Store
+from . import (
+    fair_use,
+    front,
+    glossary,
+    health,
+    linked_data,
+    operations,
+    pages,
+    publication,
+    responses,
+    skosmos,
+    sparql,
+    store_watch,
+)
 from .fair_use import ClientTable
 
 
 def create_app(
-    settings: Settings | None = None, store: Store | None = None, clients: ClientTable | None = None
+    settings: Settings | None = None,
+    store: Store | None = None,
+    clients: ClientTable | None = None,
+    forker: WorkerForker | None = None,
 ) -> Flask:
     """Build the web service over ``store`` (default: the embedded store at ``settings.store_path``).
 
-    ``clients`` counts fair use; ``mappa-kb serve`` passes one table shared by all its processes.
+    ``clients`` counts fair use and ``forker`` starts the embedded store's query workers; ``mappa-kb
+    serve`` passes one of each, shared by all its processes.
     """
-    from ..store import EmbeddedStore
-    from . import (
-        fair_use,
-        front,
-        glossary,
-        health,
-        linked_data,
-        operations,
-        pages,
-        publication,
-        responses,
-        skosmos,
-        sparql,
-        store_watch,
-    )
-
     settings = settings or Settings.from_environment()
     app = Flask(__name__)
     app.config["MAPPA_SETTINGS"] = settings
@@ -52,6 +55,7 @@ def create_app(
                 settings.store_path,
                 workers=settings.query_workers,
                 memory_copy_mb=settings.memory_copy_mb,
+                forker=forker,
                 **limits,
             )
 

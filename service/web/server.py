@@ -14,6 +14,10 @@ exit (no interpreter shutdown), so RocksDB's destructors never race the store wa
 from __future__ import annotations
 
 import ipaddress
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask
@@ -23,6 +27,7 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from ..config import Settings
+from ..forker import WorkerForker
 from . import create_app, heap
 from .fair_use import ClientTable
 
@@ -68,17 +73,50 @@ class ForwardedFromProxy:
         return self.app(environ, start_response)
 
 
+def _end_before_serving(signum: int, frame: object) -> None:
+    os._exit(0)
+
+
+def _repeat_a_stop_once() -> None:
+    """granian can still lose a stop that comes just as a service process starts to serve (its handler
+    is set, its server not yet waiting for the stop); so a second later this process sends itself the
+    stop again, which a server already stopping takes as it took the first."""
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)  # one byte for each signal that comes
+
+    def repeat() -> None:
+        while not set(os.read(read, 64)) & {signal.SIGINT, signal.SIGTERM}:
+            pass
+        time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=repeat, name="stop repeat", daemon=True).start()
+
+
 # The longest request head accepted: long GET queries are normal for SPARQL; past this, POST them.
 MAX_REQUEST_HEAD = 16 * 1024
 
 
-def serve(settings: Settings, host: str, port: int, processes: int, threads: int) -> None:
-    """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads."""
+def serve(
+    settings: Settings, host: str, port: int, processes: int, threads: int, forker: WorkerForker | None = None
+) -> None:
+    """Serve until stopped (SIGINT or SIGTERM); ``processes`` service processes of ``threads`` threads,
+    whose query workers ``forker`` starts (if given; else each spawns its own)."""
     # Made here, before the service processes are forked: one fair-use count for all of them.
     clients = ClientTable.for_settings(settings)
 
     def load_application() -> Flask:  # runs in each service process, after the fork
-        app = create_app(settings, clients=clients)
+        # Until granian gives this process its own signal handlers (once this returns), a stop reaches
+        # the main process's, inherited by the fork, which only note it (in this process's copy of
+        # the server) and so lose it: the process would hold the whole stop up until granian killed it.
+        # A process not yet serving can simply end, whether the stop came before this line or after.
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _end_before_serving)
+        if server.interrupt_signal:
+            os._exit(0)
+        _repeat_a_stop_once()
+        app = create_app(settings, clients=clients, forker=forker)
         app.config[heap.ENABLED] = True  # a long-lived process: see heap.py
         app.wsgi_app = ForwardedFromProxy(app.wsgi_app, settings.forwarded_allow)  # type: ignore[method-assign]
         return app

@@ -1,0 +1,185 @@
+"""`serve`'s query workers are forked by one process that has their code imported: they answer, a
+runaway one is killed and reaped, they end with the service process they serve, and a stop while the
+service processes are still starting ends every process at once."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from mappa_kb.forker import WorkerForker
+from mappa_kb.store import KB_GRAPH
+from mappa_kb.workers import Dataset, QueryTimeout, QueryWorkers
+
+from .conftest import running_service, wait_for
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SMALL = "ASK { <https://w3id.org/mappa-kb/id/area/durham> ?p ?o }"
+
+
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started that are still running (a zombie is not running)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return {int(child) for child in found if _running(int(child))}
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _ask(pool: QueryWorkers) -> bool:
+    result = pool.run(SMALL, "json", Dataset((KB_GRAPH,)))
+    return b'"boolean":true' in result.body.replace(b" ", b"")
+
+
+def test_forked_workers_answer_and_a_runaway_one_is_killed_and_reaped(built_store: Path) -> None:
+    forker = WorkerForker.start()
+    pool = QueryWorkers(built_store.resolve(), size=1, timeout=2, memory_copy_mb=0, forker=forker)
+    try:
+        assert wait_for(lambda: len(children(forker.process.pid)) == 1, 30)
+        (first,) = children(forker.process.pid)
+        # Forked by the forker, not spawned by this process: this process's only child is the forker.
+        assert multiprocessing.active_children() == [forker.process]
+        assert _ask(pool)
+        with pytest.raises(QueryTimeout, match="longer than the 2 s limit"):
+            pool.run(RUNAWAY, "json", Dataset((KB_GRAPH,)))
+        # Killed and reaped (not left a zombie), and another worker forked in its place, which answers.
+        assert wait_for(lambda: not _running(first), 10)
+        assert wait_for(lambda: len(children(forker.process.pid)) == 1, 10)
+        assert children(forker.process.pid) != {first}
+        assert _ask(pool)
+    finally:
+        pool.close()
+    assert wait_for(lambda: not children(forker.process.pid), 10), "closing the pool stops its workers"
+    forker.close()
+    forker.process.join(10)
+    assert forker.process.exitcode == 0, "the forker ends once every end of its socket is closed"
+
+
+def _service_processes(main: int) -> set[int]:
+    """The service processes of `serve` (forked from it), as against the forker and resource tracker."""
+    return {pid for pid in children(main) if b"mappa_kb.cli" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+
+
+def test_query_workers_end_with_their_service_process_and_its_replacement_gets_its_own(
+    built_store: Path,
+) -> None:
+    serving = running_service(
+        built_store, serve_args=("--workers", "1"), killed_process=True, MAPPA_KB_QUERY_TIMEOUT="120"
+    )
+    with serving as url:
+        main = running_service.pid  # type: ignore[attr-defined]
+        (service,) = _service_processes(main)
+        (forker,) = children(main) - {service} - _resource_trackers(main)
+        assert wait_for(lambda: len(children(forker)) == 2, 30)  # the service process's two workers
+        workers = children(forker)
+        # One worker busy with a query that would run for hours, the other idle.
+        threading.Thread(target=_answers, args=(url, RUNAWAY), daemon=True).start()
+        idle = {worker: _cpu_seconds(worker) for worker in workers}
+        assert wait_for(lambda: any(_cpu_seconds(pid) > idle[pid] + 1 for pid in workers), 20)
+        os.kill(service, signal.SIGKILL)  # as the kernel's OOM killer would
+        # Both gone at once, though the service could not stop them; granian starts another service
+        # process, which has its own workers forked and answers.
+        assert wait_for(lambda: not any(map(_running, workers)), 10), "workers outlived their service"
+        assert wait_for(lambda: len(_service_processes(main)) == 1 and _service_processes(main) != {service})
+        assert wait_for(lambda: _answers(url), 30)
+        assert len(children(forker) - workers) == 2
+
+
+def _answers(url: str, query: str = SMALL) -> bool:
+    try:
+        return requests.get(f"{url}/sparql", params={"query": query}, timeout=10).json()["boolean"] is True
+    except (OSError, ValueError):
+        return False
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time ``pid`` has used (user and system)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def _resource_trackers(main: int) -> set[int]:
+    return {pid for pid in children(main) if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+
+
+def test_a_stop_while_the_service_processes_start_ends_every_process_at_once(
+    built_store: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "mappa_kb.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(built_store),
+    ]
+    # A long time limit: granian kills a process that ignores the stop only after it (plus 5 s).
+    environment = {**os.environ, "MAPPA_KB_QUERY_TIMEOUT": "120"}
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--workers", "4"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # granian opens the port, then forks the service processes, which take a moment to load: the
+        # stop comes in that moment.
+        deadline = time.monotonic() + 60
+        while not _port_open(port):
+            assert time.monotonic() < deadline and process.poll() is None, (
+                tmp_path / "serve.log"
+            ).read_text()
+            time.sleep(0.005)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"a service process ignored the stop:\n{(tmp_path / 'serve.log').read_text()}")
+        # Nothing of the service is left: its forker and query workers end with it.
+        assert wait_for(lambda: not _running_in_group(process.pid), 10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _running_in_group(group: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            if int(process_group) == group and state != "Z":
+                found.append(int(stat.parent.name))
+    return found
