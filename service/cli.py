@@ -205,8 +205,13 @@ def _load(args: argparse.Namespace) -> int:
 def _build_or_serve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from .forker import WorkerForker
+
+    forker = None
     if args.command == "serve":
         _share_metrics_between_processes()
+        # First of all: the forker imports the query workers' code while this process imports the rest.
+        forker = WorkerForker.start()
 
     from .config import ConfigError, Settings
     from .store import StoreUnavailable, build_store, check_store
@@ -228,16 +233,15 @@ def _build_or_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536 or not 1 <= args.workers <= 64 or not 1 <= args.threads <= 256:
         print("mappa-kb serve: --port must be 1-65535, --workers 1-64 and --threads 1-256", file=sys.stderr)
         return EXIT_UNREADABLE
-    forker = None
+    if settings.endpoint and forker is not None:  # an external server answers: no query workers
+        forker.close()
+        forker = None
     if not settings.endpoint:
         try:  # here, so that a bad store stops the service with this message, not in every process
             check_store(settings.store_path)
         except StoreUnavailable as error:
             print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
             return EXIT_UNREADABLE
-        from .forker import WorkerForker
-
-        forker = WorkerForker.start()  # first: it imports the workers' code while this process goes on
     from .web.server import serve
 
     print(f"serving http://{args.host}:{args.port}/sparql", flush=True)

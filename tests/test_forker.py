@@ -183,3 +183,11 @@ def _running_in_group(group: int) -> list[int]:
             if int(process_group) == group and state != "Z":
                 found.append(int(stat.parent.name))
     return found
+
+
+def test_a_service_over_an_external_server_keeps_no_forker(tmp_path: Path) -> None:
+    endpoint = "http://127.0.0.1:9/sparql"  # nothing listens: the service runs, unready, all the same
+    with running_service(tmp_path / "unused", check_ready=False, MAPPA_KB_ENDPOINT=endpoint):
+        main = running_service.pid  # type: ignore[attr-defined]
+        assert _service_processes(main)
+        assert wait_for(lambda: not children(main) - _service_processes(main) - _resource_trackers(main), 10)
