@@ -4,6 +4,8 @@ Oxigraph cannot interrupt a query, and a thread cannot be killed; a process can.
 on-disk store read-only and answers one query at a time; the service waits for the answer up to the
 time limit and, past it, kills the worker and starts another. A runaway query therefore holds one
 worker and never the others, and results are cut at the size limit inside the worker, with a signal.
+Under ``serve`` a worker is forked by a process that has this module imported (see ``forker``), in
+milliseconds; elsewhere it is spawned, a fresh interpreter.
 
 Oxigraph answers joins and aggregates three to five times faster from memory than from disk, so each
 worker also loads an in-memory copy of the store from the N-Quads snapshot written beside it at build

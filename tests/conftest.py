@@ -75,10 +75,25 @@ _STOPPED_WHILE_STARTING = re.compile(
 )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def serve_command(store: Path, port: int, *serve_args: str) -> list[str]:
+    """`mappa-kb serve` on ``port`` of loopback, over the embedded store at ``store``."""
+    return [
+        sys.executable,
+        "-m",
+        "mappa_kb.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        str(store),
+        *serve_args,
+    ]
 
 
 @contextmanager
@@ -92,19 +107,9 @@ def running_service(
     """The real service, started as `mappa-kb serve` on a free loopback port; yields its base URL.
     While it runs, ``running_service.log`` is the file its output goes to and ``running_service.pid``
     its main process. ``killed_process``: the test kills a service process, so its log says so."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **environment}
-    command = [
-        sys.executable,
-        "-m",
-        "mappa_kb.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--store",
-        str(store),
-        *serve_args,
-    ]
+    command = serve_command(store, port, *serve_args)
     # A file, not a pipe: a pipe nobody reads would fill and stall the server.
     log = tempfile.NamedTemporaryFile(prefix="mappa-kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
     # Its own process group: a stop that hangs is ended by killing every process of the service (granian's
