@@ -71,9 +71,9 @@ def _pss_mb(pid: int) -> float:
 def memory_by_role(pid: int) -> dict[str, float]:
     """PSS in MB of the master process, the service processes, and their query workers (with the
     forker that starts them and the multiprocessing resource tracker), and the total."""
-    helpers = children(pid, recursive=False)
-    services = [child for child in helpers if b"mappa_kb" in Path(f"/proc/{child}/cmdline").read_bytes()]
-    helpers = [child for child in helpers if child not in services]
+    started = children(pid, recursive=False)
+    services = [child for child in started if b"mappa_kb" in Path(f"/proc/{child}/cmdline").read_bytes()]
+    helpers = [child for child in started if child not in services]
     workers = [worker for helper in helpers for worker in children(helper)]
     roles = {
         "master": _pss_mb(pid),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import multiprocessing
@@ -30,6 +31,7 @@ import queue
 import select
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -268,22 +270,22 @@ class _Worker:
 
     def __init__(self, store_path: Path, memory_copy: bool, forker: WorkerForker | None) -> None:
         self.connection, child = _CONTEXT.Pipe()
-        self.process: multiprocessing.process.BaseProcess | None = None
-        self.forked: str | None = None  # the forker's name for it
+        kill: Callable[[], None] | None = None
         try:
             if forker is not None:
                 try:
-                    self.forked = forker.fork(child, store_path, memory_copy)
+                    kill = functools.partial(forker.kill, forker.fork(child, store_path, memory_copy))
                 except OSError as error:  # the forker is gone: spawn, as without one
                     print(f"mappa-kb: spawning a query worker; the forker is gone: {error}", file=sys.stderr)
-            if self.forked is None:
-                self.process = _CONTEXT.Process(
+            if kill is None:
+                process = _CONTEXT.Process(
                     target=worker_main, args=(child, str(store_path), memory_copy), daemon=True
                 )
-                self.process.start()
+                process.start()
+                kill = functools.partial(_kill_spawned, process)
         finally:
             child.close()
-        self._forker = forker
+        self._kill = kill
         self._stopping, self.stopped = threading.Lock(), False
 
     def stop(self) -> None:
@@ -292,12 +294,13 @@ class _Worker:
             if self.stopped:
                 return
             self.stopped = True
-        if self.process is not None:
-            self.process.kill()
-            self.process.join(5)
-        elif self._forker is not None and self.forked is not None:
-            self._forker.kill(self.forked)
+        self._kill()
         self.connection.close()
+
+
+def _kill_spawned(process: multiprocessing.process.BaseProcess) -> None:
+    process.kill()
+    process.join(5)
 
 
 class QueryWorkers:

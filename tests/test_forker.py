@@ -33,12 +33,27 @@ def children(pid: int) -> set[int]:
     return {int(child) for child in found if _running(int(child))}
 
 
-def _running(pid: int) -> bool:
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (its state first); none once it is gone."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return False
-    return state != "Z"
+        return []
+
+
+def _running(pid: int) -> bool:
+    fields = _stat(pid)
+    return bool(fields) and fields[0] != "Z"
+
+
+def _children_running(main: int, command: bytes) -> set[int]:
+    """The children of ``main`` whose command line holds ``command``."""
+    found = set()
+    for pid in children(main):
+        with contextlib.suppress(OSError):
+            if command in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(pid)
+    return found
 
 
 def _ask(pool: QueryWorkers) -> bool:
@@ -73,7 +88,7 @@ def test_forked_workers_answer_and_a_runaway_one_is_killed_and_reaped(built_stor
 
 def _service_processes(main: int) -> set[int]:
     """The service processes of `serve` (forked from it), as against the forker and resource tracker."""
-    return {pid for pid in children(main) if b"mappa_kb.cli" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+    return _children_running(main, b"mappa_kb.cli")
 
 
 def test_query_workers_end_with_their_service_process_and_its_replacement_gets_its_own(
@@ -110,14 +125,12 @@ def _answers(url: str, query: str = SMALL) -> bool:
 
 def _cpu_seconds(pid: int) -> float:
     """The CPU time ``pid`` has used (user and system)."""
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
 
 
 def _resource_trackers(main: int) -> set[int]:
-    return {pid for pid in children(main) if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+    return _children_running(main, b"resource_tracker")
 
 
 def test_a_stop_while_the_service_processes_start_ends_every_process_at_once(
@@ -164,13 +177,10 @@ def _port_open(port: int) -> bool:
 
 
 def _running_in_group(group: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError):
-            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
-            if int(process_group) == group and state != "Z":
-                found.append(int(stat.parent.name))
-    return found
+    stats = {
+        int(entry.name): _stat(int(entry.name)) for entry in Path("/proc").iterdir() if entry.name.isdigit()
+    }
+    return [pid for pid, fields in stats.items() if fields and fields[0] != "Z" and int(fields[2]) == group]
 
 
 def test_a_service_over_an_external_server_keeps_no_forker(tmp_path: Path) -> None:
