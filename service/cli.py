@@ -141,15 +141,30 @@ def _parser() -> argparse.ArgumentParser:
         help="tidy CSV: skip rows for sums over several areas (e.g. 'Wales (4 areas)') instead of refusing",
     )
     ingest.add_argument(
+        "--replace-source",
+        action="append",
+        metavar="SOURCE",
+        help="replace what came before from this source (its source_url, a report's --source name, or its "
+        "key): the file corrects it. By default an ingest only adds figures, and refuses one that changes "
+        "a figure its source already gave. May be given more than once",
+    )
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the cells the ingest would add, change and remove, and write nothing",
+    )
+    ingest.add_argument(
         "--skip-empty-values",
         action="store_true",
-        help="tidy CSV: skip rows whose value is empty instead of refusing",
+        help="tidy CSV: skip rows whose value is empty (by default each is kept as a cell without a usable "
+        "figure, with its note as the reason)",
     )
 
     conflicts = commands.add_parser(
         "conflicts",
-        help="list the cells that two sources give different figures for",
-        description="Report every cell for which two published sources disagree (both are kept).",
+        help="list the cells that sources give different figures for",
+        description="Report every cell for which published sources disagree (all are kept), with each "
+        "figure, its sources, and the one the headline layer uses.",
     )
     conflicts.add_argument("paths", nargs="*", type=Path, help="Turtle files or folders (default: shipped)")
     conflicts.add_argument("--format", choices=("text", "json"), default="text", help="report format")
@@ -355,7 +370,7 @@ def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
 
 def _ingest(args: argparse.Namespace) -> int:
     from .ingest import IngestError
-    from .ingest.publish import PublishRefused, publish_report, publish_sources
+    from .ingest.publish import ChangeRefused, PublishRefused, publish
     from .validate import WARNING
 
     out = args.out or paths.kb_root() / "data"
@@ -366,30 +381,67 @@ def _ingest(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     try:
         if _is_tidy_csv(args.file, data):
-            read = _read_tidy_csv(args, data)
-            published = publish_sources(read.groups, out)
+            groups = _read_tidy_csv(args, data).groups
         else:
-            published = publish_report(_read_report(args, data), out)
+            groups = [_read_report(args, data)]
+        published = publish(groups, out, replace=args.replace_source or (), dry_run=args.dry_run)
     except (IngestError, LookupError) as error:
         print(f"mappa-kb ingest: {args.file}: {error}", file=sys.stderr)
         print("mappa-kb ingest: nothing was written", file=sys.stderr)
         return EXIT_UNREADABLE
+    except ChangeRefused as refused:
+        print(f"mappa-kb ingest: {args.file}: {refused}", file=sys.stderr)
+        print(f"mappa-kb ingest: refused; nothing was written to {out}", file=sys.stderr)
+        return EXIT_INVALID
     except PublishRefused as refused:
         print(report_text(refused.report, refused.staged), file=sys.stderr)
         print(f"mappa-kb ingest: refused; nothing was written to {out}", file=sys.stderr)
         return EXIT_INVALID
+    _print_changes(published.changes, args.dry_run)
+    if args.dry_run:
+        return EXIT_OK
     for path in published.written:
         print(f"wrote {path}")
     for path in published.removed:
-        print(f"removed {path} (its source no longer gives those figures)")
+        print(f"removed {path} (replaced with its source)")
+    if published.conflicts:
+        print(f"{published.conflicts} cell(s) where sources disagree: see `mappa-kb conflicts`")
     if published.report and published.report.count(WARNING):
-        print(report_text(published.report, published.written), file=sys.stderr)
+        _print_warning_counts(published.report)
     if (published.written or published.removed) and not args.out:
         if args.no_build:
             print("run `mappa-kb build` to serve the new figures")
         else:
             return _rebuild_after_ingest(args.store)
     return EXIT_OK
+
+
+def _print_warning_counts(report: ValidationReport) -> None:
+    """After an ingest, what the knowledge base warns of, rule by rule (`validate` gives each one)."""
+    from .validate import WARNING
+
+    for rule, results in report.by_rule().items():
+        if results[0].severity == WARNING:
+            label = report.rule_labels.get(rule, rule)
+            print(f"mappa-kb ingest: warning: {label} ({len(results)})", file=sys.stderr)
+    print(
+        "mappa-kb ingest: `mappa-kb validate` lists every warning, `mappa-kb conflicts` every disagreement",
+        file=sys.stderr,
+    )
+
+
+def _print_changes(changes: list, every: bool) -> None:  # changes: list[publish.CellChange]
+    """How many cells an ingest adds, changes and removes; each one with ``every`` (a dry run), else each
+    change and removal (an addition changes nothing published)."""
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("add", "change", "remove")}
+    verb = "would" if every else "will"
+    print(
+        f"{counts['add']} cell(s) added, {counts['change']} changed, {counts['remove']} removed"
+        + (" (a dry run: nothing was written)" if every else "")
+    )
+    for change in changes:
+        if every or change.kind != "add":
+            print(f"  {verb} {change.describe()}")
 
 
 def _rebuild_after_ingest(store: Path | None) -> int:
@@ -460,26 +512,46 @@ def _read_report(args: argparse.Namespace, data: bytes):  # -> AreaYear
 
 
 def _conflicts(args: argparse.Namespace) -> int:
-    from .validate import UnreadableInput, expand, rule_of, validate_files
+    from . import headline
+    from .loading import load_store
+    from .validate import UnreadableInput, expand
 
     try:
         files = expand(args.paths) if args.paths else paths.knowledge_base_files()
-        report = validate_files(files)
+        found = headline.derive(load_store([*paths.turtle_files("ontology"), *files])).conflicts
     except UnreadableInput as error:
         print(f"mappa-kb conflicts: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    found = [r for r in report.results if rule_of(r).endswith("/NoConflictingFigures")]
     if args.format == "json":
-        print(
-            json.dumps(
-                [{"message": r.message, "cell": r.value, "data_set": r.focus} for r in found], indent=2
-            )
-        )
+        print(json.dumps([_conflict_json(conflict) for conflict in found], indent=2))
     else:
-        print(f"{len(found)} cell(s) where two sources disagree")
-        for result in found:
-            print(f"  - {result.message}\n    cell: {result.value}")
+        print(f"{len(found)} cell(s) where sources disagree")
+        for conflict in found:
+            print(f"  - {conflict.describe()}\n    headline figure: {conflict.headline}")
     return EXIT_OK
+
+
+def _conflict_json(conflict) -> dict:  # conflict: headline.Conflict
+    area, statistic, level, category = conflict.labels
+
+    def side(found) -> dict:
+        return {
+            "figure": found.says,
+            "sources": found.sources,
+            "published": sorted(cell.node for cell in found.cells),
+        }
+
+    return {
+        "area": area,
+        "period_end": conflict.end,
+        "statistic": statistic,
+        "level": level,
+        "category": category,
+        "headline": conflict.headline,
+        "chosen": side(conflict.chosen),
+        "reason": conflict.reason,
+        "others": [side(other) for other in conflict.others],
+    }
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -35,3 +35,10 @@ def knowledge_base_files() -> list[Path]:
 
 def shapes_files() -> list[Path]:
     return turtle_files("shapes")
+
+
+def source_key_of(path: Path) -> str | None:
+    """The key of the source whose published figures a file holds (``data/sources/{key}/*.ttl``), or
+    None for any other file of the knowledge base."""
+    parent = path.parent
+    return parent.name if parent.parent.name == "sources" and not parent.name.startswith(".") else None

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import paths, uris
+from .loading import load_knowledge_base, published_graphs
 from .negotiation import GRAPHS, RESULTS, by_name
 from .store import QueryRefused, check_query, explain_syntax_error
-from .validate import load_store
 
 __all__ = ["QueryRefused", "run_query"]
 
@@ -23,9 +23,13 @@ def run_query(
 ) -> bytes:
     """Answer a SELECT, ASK, CONSTRUCT or DESCRIBE query over the shipped knowledge base."""
     check_query(text)
-    store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
-    try:
-        answer = store.query(text)
+    store = load_knowledge_base(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    try:  # the data set the service answers over: the knowledge base, and each source as published
+        answer = store.query(
+            text,
+            default_graph=ox.NamedNode(uris.rebase(uris.KB_GRAPH, base_uri)),
+            named_graphs=[ox.NamedNode(g) for g in published_graphs(store, base_uri)],
+        )
     except SyntaxError as error:
         raise explain_syntax_error(text, f"SPARQL syntax error: {error}") from None
     offers = GRAPHS if isinstance(answer, ox.QueryTriples) else RESULTS

@@ -22,6 +22,7 @@ from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from . import paths, uris
+from .loading import load_knowledge_base
 from .negotiation import GRAPHS, RESULTS, by_name
 from .store import (
     COUNT_TRIPLES,
@@ -33,7 +34,6 @@ from .store import (
     explain_syntax_error,
 )
 from .uris import checked_iri
-from .validate import load_store
 from .workers import Bindings, Dataset, QueryFailed, QuerySyntaxError, QueryTimeout, Result
 
 _BATCH = 500  # triples per INSERT DATA request when loading
@@ -133,6 +133,8 @@ class RemoteStore:
         self.endpoint, self.timeout, self.max_rows = endpoint, timeout, max_rows
         self.service_allow = service_allow
         self.graph = uris.rebase(KB_GRAPH, base_uri)
+        # (An external server's named graphs are the client's to name: none by default.)
+        self.dataset = Dataset((self.graph,))
 
     def run(
         self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
@@ -152,7 +154,7 @@ class RemoteStore:
     def _run(self, text: str, format_name: str, dataset: Dataset | None, bindings: Bindings) -> Result:
         form = check_query(text, self.service_allow)
         text = bind_values(text, bindings)
-        dataset = dataset or Dataset((self.graph,))
+        dataset = dataset or self.dataset
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)
         client.setMethod(POST)
@@ -204,9 +206,19 @@ def load_remote(
     base_uri: str = uris.SOURCE_BASE,
     timeout: float = 120.0,
 ) -> int:
-    """Replace the knowledge-base graph of an external server with the shipped Turtle; returns triples."""
-    store = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
-    lines = ox.serialize(store, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+    """Replace the knowledge-base graph of an external server, and the graph of each source's figures as
+    published, with the shipped Turtle; returns the triples sent."""
+    store = load_knowledge_base(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    sent = 0
+    for graph in sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)):
+        triples = (q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        lines = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+        _replace_graph(update_endpoint, f"<{graph}>", lines, timeout)
+        sent += len(lines)
+    return sent
+
+
+def _replace_graph(update_endpoint: str, graph: str, lines: list[str], timeout: float) -> None:
     # A blank node means one node only within one request: send every triple that has one together.
     with_blank = [line for line in lines if "_:" in line]
     batches = [with_blank] + [
@@ -214,7 +226,6 @@ def load_remote(
         for start in range(0, len(lines), _BATCH)
         if (chunk := [x for x in lines[start : start + _BATCH] if "_:" not in x])
     ]
-    graph = f"<{uris.rebase(KB_GRAPH, base_uri)}>"
     _update(update_endpoint, f"DROP SILENT GRAPH {graph}", timeout)
     for number, batch in enumerate(batches):
         triples = "\n".join(batch)
@@ -224,7 +235,6 @@ def load_remote(
             _update(update_endpoint, f"INSERT {{ GRAPH {graph} {{\n{triples}\n}} }} WHERE {{}}", timeout)
         elif batch:
             _update(update_endpoint, f"INSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}", timeout)
-    return len(lines)
 
 
 def _update(endpoint: str, update: str, timeout: float) -> None:

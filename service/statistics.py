@@ -30,10 +30,24 @@ class Figure:
     value: Decimal | None  # None: printed as a dash, not applicable
     source: str
     note: str = ""  # for a figure outside the report tables, what it counts
+    # The SDMX observation status of a figure, where it is not a plain figure: "break" (the first
+    # figure after a change in counting rules), "estimated", "provisional"; or, for a cell without a
+    # figure, "not-applicable" (a dash) or "not-collected" (the source gives no usable figure).
+    status: str = ""
+    disputed: bool = False  # sources disagree about this cell; the figure is the headline's choice
+    inconsistency: str = ""  # how a share stated in words disagrees with the same counts
+    quoted: bool = False  # a figure a source states in its text, beside its table's (published layer)
+
+    @property
+    def marks(self) -> str:
+        """The shorthand the Government Statistical Service uses for a figure's status."""
+        return {"break": "[b]", "estimated": "[e]", "provisional": "[p]", "not-collected": "[x]"}.get(
+            self.status, ""
+        )
 
     @property
     def outside_tables(self) -> bool:
-        return self.statistic.endswith("/other")
+        return self.statistic.endswith("/other") or self.quoted
 
     @property
     def year(self) -> str:
@@ -56,13 +70,23 @@ class Table:
 
 
 def figures(
-    store: Store, base_uri: str, *, dataset: str | None = None, area: str | None = None
+    store: Store,
+    base_uri: str,
+    *,
+    dataset: str | None = None,
+    area: str | None = None,
+    published: bool = False,
 ) -> list[Figure]:
-    """Every cell of one data set or of one area (give exactly one IRI)."""
+    """Every cell of one data set or of one area (give exactly one IRI): of the headline layer, or with
+    ``published`` of one source's data set as published."""
     if (dataset is None) == (area is None):
         raise ValueError("give a data set or an area, not both")
     bindings = (("dataset", dataset),) if dataset else (("area", area or ""),)
-    return [_figure(row) for row in queries.select(store, "figures", base_uri, bindings)]
+    rows = queries.select(store, "published-figures" if published else "figures", base_uri, bindings)
+    first = {}
+    for row in rows:  # a figure with several sources (or reasons) comes once for each
+        first.setdefault(row["observation"], row)
+    return [_figure(row) for row in first.values()]
 
 
 def _last_segment(iri: str) -> str:
@@ -82,25 +106,51 @@ def _figure(row: dict[str, str]) -> Figure:
         value=Decimal(row["value"]) if row["value"] else None,
         source=row["source"],
         note=row["note"],
+        inconsistency=row["inconsistency"],
+        quoted=row["quoted"] == "true",
+        status=_STATUS.get(row["status"].rsplit("-", 1)[-1], "") if row["status"] else "",
+        disputed=row["disputed"] == "true",
     )
 
 
+# SDMX observation-status codes (sdmx-code:obsStatus-X) as the pages name them.
+_STATUS = {
+    "B": "break",
+    "E": "estimated",
+    "P": "provisional",
+    "L": "not-collected",
+    "M": "not-applicable",
+}
+
+
 @dataclass(frozen=True)
-class Disagreement:
-    """Another data set's figure for a cell of this one."""
+class PublishedFigure:
+    """What one source published for a cell that sources disagree about."""
 
-    observation: str
-    other_value: str  # "-" for a dash
-    other_dataset: str
-    other_source: str
+    published: str  # the published cell, in the source's own graph
+    used: bool  # whether the headline figure is this one
+    value: str  # "-" for a dash
+    dataset: str  # the source's data set as published
+    source: str  # the source, in words
+    quote: str  # the words, for a figure quoted in a source's text
+    reason: str  # why the headline chose as it did
 
 
-def disagreements(store: Store, base_uri: str, dataset: str) -> dict[str, list[Disagreement]]:
-    """For each cell of ``dataset`` that another source gives differently, what the others say."""
-    found: dict[str, list[Disagreement]] = defaultdict(list)
+def disagreements(store: Store, base_uri: str, dataset: str) -> dict[str, list[PublishedFigure]]:
+    """For each cell of the headline data set ``dataset`` that sources disagree about, every figure
+    published for it (the one the headline uses first)."""
+    found: dict[str, list[PublishedFigure]] = defaultdict(list)
     for row in queries.select(store, "conflicts", base_uri, (("dataset", dataset),)):
         found[row["observation"]].append(
-            Disagreement(row["observation"], row["otherValue"], row["otherDataset"], row["otherSource"])
+            PublishedFigure(
+                row["published"],
+                row["used"] == "true",
+                row["value"] or "-",
+                row["publishedDataset"],
+                row["sourceLabel"] or row["publishedDataset"],
+                row["quote"],
+                row["reason"],
+            )
         )
     return found
 
@@ -139,8 +189,9 @@ def years(found: list[Figure]) -> list[int]:
     return sorted({f.year_end for f in found})
 
 
-def format_value(value: Decimal | None) -> str:
-    """A figure as reports print it: thousands separated, a dash for not applicable."""
+def format_value(value: Decimal | None, status: str = "") -> str:
+    """A figure as reports print it: thousands separated, a dash for not applicable, [x] (the
+    Government Statistical Service's symbol) for a cell without a usable figure."""
     if value is None:
-        return "\u2013"  # an en dash, as reports print it
+        return "[x]" if status == "not-collected" else "\u2013"  # an en dash, as reports print it
     return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.1f}"

@@ -26,8 +26,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import columnar, metrics, paths, uris
 from .forker import WorkerForker
+from .loading import load_knowledge_base, published_graphs
 from .negotiation import GRAPHS, by_name
-from .validate import load_store
 from .workers import (
     Bindings,
     Dataset,
@@ -40,7 +40,7 @@ from .workers import (
     solutions,
 )
 
-KB_GRAPH = uris.SOURCE_BASE + "id/graph/knowledge-base"
+KB_GRAPH = uris.KB_GRAPH
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
@@ -83,6 +83,12 @@ class Store(Protocol):
 
     @property
     def graph(self) -> str: ...
+
+    @property
+    def dataset(self) -> Dataset:
+        """What a query that names no graphs is asked over: the knowledge base as the default graph,
+        and the graphs of the sources' figures as published as the named graphs."""
+        ...
 
     def ready(self) -> bool: ...
 
@@ -211,7 +217,8 @@ def _one_subject_lookup(text: str, dataset: Dataset, bindings: Bindings) -> bool
     """Whether a query is a lookup of one subject's values, within the bounds above: one triple pattern
     with an IRI subject and no variable twice, plain solutions (no aggregate, DISTINCT, GROUP BY, ORDER
     BY or OFFSET), and no bindings."""
-    graphs = len(dataset.default_graphs) + len(dataset.named_graphs)
+    # The pattern read below has no GRAPH clause: only the default graphs are scanned.
+    graphs = len(dataset.default_graphs)
     if bindings or graphs > INLINE_GRAPHS or len(text) > INLINE_CHARACTERS:
         return False
     if "(" in text:  # an aggregate, a filter, a function: not parsed here (an aggregate's parse takes 90 us)
@@ -306,6 +313,9 @@ class EmbeddedStore:
         self.graph = uris.rebase(KB_GRAPH, base_uri)
         try:
             self._store: ox.Store | None = ox.Store.read_only(str(self.location))
+            # What a query that names no graphs is asked over: the knowledge base as its default graph,
+            # and each source's figures as published as a named graph (GRAPH ?source { ... }).
+            self.dataset = Dataset((self.graph,), tuple(published_graphs(self._store, base_uri)))
         except (OSError, RuntimeError) as error:  # missing, or corrupt (RocksDB says which)
             raise StoreUnavailable(f"cannot open the store at {path}: {error}") from None
         self._workers = QueryWorkers(
@@ -324,7 +334,7 @@ class EmbeddedStore:
         self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
     ) -> Result:
         check_query(text, self.service_allow)
-        key = (text, format_name, dataset or Dataset((self.graph,)), bindings)
+        key = (text, format_name, dataset or self.dataset, bindings)
         cached = self._answers.get(key)
         if cached is not None:
             metrics.CACHE_HITS.inc()
@@ -349,7 +359,7 @@ class EmbeddedStore:
         """The answer to a query that counts every triple of the knowledge base, from the size the
         build recorded (Blazegraph's "fast range count" does the same); None for any other query."""
         name = counted_variable(text)
-        if name is None or self._size is None or bindings or dataset != Dataset((self.graph,)):
+        if name is None or self._size is None or bindings or dataset.default_graphs != (self.graph,):
             return None
         if not columnar.parses(text):  # Oxigraph's own parser judges the prologue
             return None  # the workers' parse gives the error, with its position
@@ -428,6 +438,7 @@ class UnavailableStore:
     def __init__(self, reason: str, base_uri: str = uris.SOURCE_BASE) -> None:
         self.reason = reason
         self.graph = uris.rebase(KB_GRAPH, base_uri)
+        self.dataset = Dataset((self.graph,))
 
     def run(
         self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
@@ -484,13 +495,14 @@ def build_store(
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / (time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.monotonic_ns()}")
     staging = version.with_name(version.name + ".building")
-    memory = load_store(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
+    memory = load_knowledge_base(list(files) if files is not None else paths.knowledge_base_files(), base_uri)
     disk = ox.Store(str(staging))
-    # The knowledge base is one named graph, the default graph of every query unless a client names others.
+    # The knowledge base is one named graph, the default graph of every query unless a client names
+    # others; each source's figures as published are a named graph of their own.
     graph = ox.NamedNode(uris.rebase(KB_GRAPH, base_uri))
-    disk.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in memory)
+    disk.bulk_extend(memory)
     disk.flush()
-    triples = len(disk)
+    triples = sum(1 for _ in disk.quads_for_pattern(None, None, None, graph))  # the knowledge base's own
     # The snapshot query workers load their in-memory copies from: N-Quads parse fastest.
     snapshot = memory_snapshot(staging)
     disk.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)

@@ -22,6 +22,7 @@ QB = Namespace("http://purl.org/linked-data/cube#")
 SDMX_DIMENSION = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
 SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
 SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SDMX_CODE = Namespace("http://purl.org/linked-data/sdmx/2009/code#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
@@ -46,6 +47,7 @@ PREFIXES: dict[str, str] = {
     "qb": str(QB),
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "sdmx-attribute": str(SDMX_ATTRIBUTE),
+    "sdmx-code": str(SDMX_CODE),
     "sdmx-dimension": str(SDMX_DIMENSION),
     "sdmx-measure": str(SDMX_MEASURE),
     "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -123,6 +125,16 @@ def observation(
         *(_segment(e) for e in extra),
     ]
     return URIRef(SOURCE_BASE + "id/observation/" + "/".join(parts))
+
+
+# The knowledge base is one named graph, the default graph of every query: the ontology, the glossary
+# and the headline figures. Each source's figures as published are a named graph of their own.
+KB_GRAPH = SOURCE_BASE + "id/graph/knowledge-base"
+
+
+def source_graph(source_key: str) -> str:
+    """The named graph that holds one source's figures exactly as it published them."""
+    return f"{SOURCE_BASE}id/graph/source/{_segment(source_key)}"
 
 
 def source_table(source_slug: str, table_number: int) -> URIRef:

@@ -17,23 +17,16 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
-from . import paths, queries, uris
+from . import paths, queries
+from .loading import UnreadableInput, load_store
 from .shacl_engine import SH, ValidationResult, compile_shapes, nt, run_checks
+
+__all__ = ["UnreadableInput", "ValidationReport", "validate_files"]
 
 _IRI_TERM = re.compile(r'^<[^<>"{}|^`\\\s]+>$')
 VIOLATION = str(SH.Violation)
 WARNING = str(SH.Warning)
 INFO = str(SH.Info)
-
-
-class UnreadableInput(ValueError):
-    """A file that is missing or not valid Turtle; the message names the file and the line."""
-
-    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
-        self.path = path
-        self.line = line
-        where = f"{path}, line {line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass
@@ -78,23 +71,6 @@ def expand(inputs: Iterable[Path]) -> list[Path]:
         else:
             raise UnreadableInput(item, "no such file or folder")
     return files
-
-
-def load_store(files: Sequence[Path], base_uri: str = uris.SOURCE_BASE) -> ox.Store:
-    """An in-memory Oxigraph store with every file in its default graph, under ``base_uri``."""
-    store = ox.Store()
-    for path in files:
-        try:  # (load, not bulk_load: in memory it is faster, and so is the store it makes)
-            if base_uri == uris.SOURCE_BASE:
-                store.load(path=str(path), format=ox.RdfFormat.TURTLE)
-            else:
-                text = uris.rebase(path.read_text(encoding="utf-8"), base_uri)
-                store.load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
-        except SyntaxError as error:
-            raise UnreadableInput(path, f"Turtle syntax error: {error.msg}", error.lineno) from None
-        except (OSError, ValueError) as error:
-            raise UnreadableInput(path, f"cannot read: {error}") from None
-    return store
 
 
 def load_graph(files: Sequence[Path]) -> Graph:

@@ -5,21 +5,55 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mappa_kb.charts import grouped_bars_svg, nice_ticks, time_series_svg
+from mappa_kb.charts import (
+    Point,
+    Series,
+    grouped_bars_svg,
+    nice_ticks,
+    time_chart_svg,
+    time_series_svg,
+    years_of,
+)
+from mappa_kb.statistics import Figure
+from mappa_kb.web import pages
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = ["<script>alert(1)</script>", "\"&'", "]]>", "a & b < c > d"]
 PERIODS = [f"{year}-{(year + 1) % 100:02d}" for year in range(2010, 2050)]
+BASE = "https://w3id.org/mappa-kb/"
 BREAKDOWN = [
     ("Category 1", [("Level 1", 404), ("Level 2", 25), ("Level 3", 4)]),
     ("Category 2", [("Level 1", 150), ("Level 2", 40), ("Level 3", 6)]),
     ("Category 3", [("Level 1", None), ("Level 2", 12), ("Level 3", 3)]),
+]
+
+
+def year(year_end: int, value: float | None, **caveats: object) -> Point:
+    """A figure for the reporting year that ends on 31 March of ``year_end``, placed by that date."""
+    return Point(years_of(date(year_end, 3, 31)), f"{year_end - 1}/{year_end % 100:02d}", value, **caveats)
+
+
+EVERYTHING = [
+    Series(
+        "Category 1",
+        [
+            year(2011, 10),
+            year(2012, 12),
+            year(2013, None),
+            year(2014, 9),
+            year(2015, 11, breaks=True),
+            year(2021, 14, disputed=True, link="/doc/dataset/x#conflicts"),
+        ],
+    ),
+    Series("All categories", [year(2012, 30)]),
 ]
 
 
@@ -208,6 +242,7 @@ def test_no_style_attribute_or_element_anywhere() -> None:
         time_series_svg([("2010-11", 5), ("2011-12", None)], title="a", unit="people"),
         grouped_bars_svg(BREAKDOWN, title="b", unit="people"),
         time_series_svg([], title="c"),
+        time_chart_svg(EVERYTHING, title="d", unit="people"),
     ):
         assert "style=" not in svg and "<style" not in svg
         assert all("style" not in el.attrib and el.tag != f"{SVG}style" for el in parse(svg).iter())
@@ -217,10 +252,12 @@ def test_two_different_charts_have_unique_ids() -> None:
     first = parse(time_series_svg([("2010-11", 5)], title="Same title"))
     second = parse(time_series_svg([("2010-11", 6)], title="Same title"))
     third = parse(grouped_bars_svg(BREAKDOWN, title="Same title"))
-    id_sets = [{el.get("id") for el in root.iter() if el.get("id")} for root in (first, second, third)]
+    fourth = parse(time_chart_svg(EVERYTHING, title="Same title"))
+    roots = (first, second, third, fourth)
+    id_sets = [{el.get("id") for el in root.iter() if el.get("id")} for root in roots]
     assert all(len(ids) == 2 for ids in id_sets)
-    assert not (id_sets[0] & id_sets[1] or id_sets[0] & id_sets[2] or id_sets[1] & id_sets[2])
-    for root, ids in zip((first, second, third), id_sets, strict=True):
+    assert len(set().union(*id_sets)) == 2 * len(roots)
+    for root, ids in zip(roots, id_sets, strict=True):
         assert set(root.get("aria-labelledby").split()) == ids
         assert all(re.fullmatch(r"[A-Za-z][\w-]*", i) for i in ids)
 
@@ -239,3 +276,299 @@ def test_negative_figures_are_refused() -> None:
 def test_any_series_gives_well_formed_xml_with_one_marker_per_figure(points: list) -> None:
     root = parse(time_series_svg(points, title="Property", unit="people"))
     assert len(markers(root)) == sum(value is not None for _, value in points)
+
+
+# --- time charts: several series on a proportional time axis ------------------------------------------
+
+
+def centre(marker: ET.Element) -> tuple[float, float]:
+    """The centre of a dot (a circle) or of a disputed figure's diamond (a path)."""
+    if marker.tag == f"{SVG}circle":
+        return float(marker.get("cx")), float(marker.get("cy"))
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", marker.get("d"))]
+    xs, ys = numbers[0::2], numbers[1::2]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+
+
+def subpaths(root: ET.Element) -> list[list[tuple[float, float]]]:
+    """Every line's subpaths, each as its points."""
+    found = []
+    for path in with_class(root, "chart-line"):
+        for run in path.get("d").split("M")[1:]:
+            found.append([tuple(float(n) for n in xy.split(",")) for xy in run.replace("L", " ").split()])
+    return found
+
+
+def legend_names(root: ET.Element) -> list[str]:
+    """Each legend entry's whole name (a name cut short keeps it in a <title>)."""
+    texts = [text for legend in with_class(root, "chart-legend") for text in legend.iter(f"{SVG}text")]
+    return [text.text if text.find(f"{SVG}title") is None else title_of(text) for text in texts]
+
+
+def baseline(root: ET.Element) -> float:
+    """The y of the zero gridline."""
+    return float(next(with_class(root, "chart-grid")[0].iter(f"{SVG}line")).get("y1"))
+
+
+def x_labels(root: ET.Element) -> list[tuple[float, str]]:
+    return [(float(t.get("x")), t.text) for t in with_class(root, "chart-x-labels")[0].iter(f"{SVG}text")]
+
+
+def test_years_of_is_proportional_to_the_days_between_dates() -> None:
+    assert years_of(date(2018, 3, 31)) - years_of(date(2012, 3, 31)) == pytest.approx(6, abs=0.003)
+    assert years_of(date(2012, 3, 31)) - years_of(date(2011, 3, 31)) == pytest.approx(1, abs=0.003)
+
+
+def test_x_is_proportional_to_time_so_six_years_are_six_times_as_wide_as_one() -> None:
+    points = [year(2018, 7), year(2011, 5), year(2012, 6)]  # out of order on purpose
+    root = parse(time_chart_svg([Series("Total", points)], title="Proportional"))
+    xs = [centre(m)[0] for m in markers(root)]
+    assert xs == sorted(xs)
+    assert xs[2] - xs[1] == pytest.approx(6 * (xs[1] - xs[0]), rel=0.01)
+    assert x_labels(root) == [
+        (pytest.approx(x, abs=0.05), label)
+        for x, label in zip(xs, ["2010/11", "2011/12", "2017/18"], strict=True)
+    ]
+
+
+def test_a_mix_of_categories_is_two_series_and_never_one_line() -> None:
+    # England and Wales: an all-categories total for 2021/22 and a Category 1 count for 2023/24.
+    series = [Series("All categories", [year(2022, 89_438)]), Series("Category 1", [year(2024, 70_052)])]
+    root = parse(time_chart_svg(series, title="Eligible offenders", unit="offenders"))
+    assert subpaths(root) == []  # two lone figures: two dots, no line from one to the other
+    groups = with_class(root, "chart-markers")
+    assert [len(markers(g)) for g in groups] == [1, 1]
+    assert len({g.get("fill") for g in groups}) == 2
+    assert legend_names(root) == ["All categories", "Category 1"]
+    swatches = [line.get("stroke") for line in with_class(root, "chart-legend")[0].iter(f"{SVG}line")]
+    assert swatches == [g.get("fill") for g in groups]
+    assert [title_of(m) for m in markers(root)] == [
+        "All categories, 2021/22: 89,438 offenders",
+        "Category 1, 2023/24: 70,052 offenders",
+    ]
+    desc = root.find(f"{SVG}desc").text
+    assert "All categories, 2021/22: 89,438 offenders." in desc and "Category 1, 2023/24: 70,052" in desc
+
+
+def test_adjacent_years_are_joined_and_a_missing_year_is_a_gap() -> None:
+    points = [year(2011, 1), year(2012, 2), year(2013, 3), year(2016, 4), year(2017, 5)]
+    root = parse(time_chart_svg([Series("Total", points)], title="Gap"))
+    at = [centre(m) for m in markers(root)]
+    assert subpaths(root) == [
+        [pytest.approx(at[0], abs=0.05), pytest.approx(at[1], abs=0.05), pytest.approx(at[2], abs=0.05)],
+        [pytest.approx(at[3], abs=0.05), pytest.approx(at[4], abs=0.05)],
+    ]
+    desc = root.find(f"{SVG}desc").text
+    assert "No figures between 2012/13 and 2015/16" in desc
+
+
+def test_no_figure_is_a_gap_never_a_zero() -> None:
+    points = [year(2011, 100), year(2012, None), year(2013, 100), year(2014, 100)]
+    root = parse(time_chart_svg([Series("Total", points)], title="Gap"))
+    assert len(markers(root)) == 3
+    assert all(centre(m)[1] < baseline(root) - 50 for m in markers(root))  # nothing drawn at zero
+    assert [len(run) for run in subpaths(root)] == [2]  # 2013-14 only; 2011 stands alone
+    assert "No figure for 1 of 4 periods (2011/12)" in root.find(f"{SVG}desc").text
+
+
+def test_a_break_in_series_starts_a_new_line_with_a_dashed_mark() -> None:
+    points = [year(2011, 10), year(2012, 12), year(2013, 30, breaks=True), year(2014, 32)]
+    root = parse(time_chart_svg([Series("Category 1", points)], title="Break"))
+    at = [centre(m) for m in markers(root)]
+    assert [[x for x, _ in run] for run in subpaths(root)] == [
+        [pytest.approx(at[0][0], abs=0.05), pytest.approx(at[1][0], abs=0.05)],
+        [pytest.approx(at[2][0], abs=0.05), pytest.approx(at[3][0], abs=0.05)],
+    ]
+    (mark,) = with_class(root, "chart-break")
+    assert at[1][0] < float(mark.get("x1")) == float(mark.get("x2")) < at[2][0]
+    assert float(mark.get("y1")) < at[2][1] < float(mark.get("y2"))  # across the figure it stands before
+    assert mark.get("stroke-dasharray")
+    assert "break in series" in title_of(mark)
+    assert "break in series" in title_of(markers(root)[2])
+    assert legend_names(root) == ["Category 1", "break in series"]
+    assert "Break in series at 2012/13" in root.find(f"{SVG}desc").text
+    plain = parse(time_chart_svg([Series("Category 1", [year(2011, 10), year(2012, 12)])], title="No break"))
+    assert with_class(plain, "chart-break") == [] and legend_names(plain) == ["Category 1"]
+
+
+def test_a_disputed_figure_is_a_hollow_diamond_saying_so_and_linking_to_the_conflicts() -> None:
+    link = "/doc/dataset/england-and-wales-2021-22#conflicts"
+    points = [year(2021, 80), year(2022, 89_438, disputed=True, link=link), year(2023, 90)]
+    root = parse(time_chart_svg([Series("All categories", points)], title="Disputed", unit="offenders"))
+    (anchor,) = root.iter(f"{SVG}a")
+    assert anchor.get("href") == link
+    (diamond,) = with_class(anchor, "chart-disputed")
+    assert diamond in markers(root) and diamond.tag == f"{SVG}path"
+    assert diamond.get("fill") == "#ffffff"  # hollow: unlike the filled dots
+    assert "sources disagree" in title_of(diamond) and "89,438 offenders" in title_of(diamond)
+    assert centre(diamond)[0] == pytest.approx(
+        (centre(markers(root)[0])[0] + centre(markers(root)[2])[0]) / 2, abs=0.1
+    )
+    assert [m.tag for m in markers(root)] == [f"{SVG}circle", f"{SVG}path", f"{SVG}circle"]
+    assert len(subpaths(root)) == 1  # a disputed figure is still a figure on the line
+    assert "sources disagree" in legend_names(root)
+    assert "Sources disagree about 2021/22" in root.find(f"{SVG}desc").text
+
+
+@pytest.mark.parametrize(
+    "link", [None, "", "javascript:alert(1)", " javascript:alert(1)", "java\tscript:x", "data:text/html,x"]
+)
+def test_a_disputed_figure_without_a_safe_link_is_not_wrapped(link: str | None) -> None:
+    root = parse(time_chart_svg([Series("T", [year(2011, 5, disputed=True, link=link)])], title="t"))
+    assert list(root.iter(f"{SVG}a")) == []
+    assert "sources disagree" in title_of(with_class(root, "chart-disputed")[0])
+
+
+def test_a_link_with_quotes_and_ampersands_round_trips() -> None:
+    link = '/doc/x?a="b"&c=<d>#conflicts'
+    root = parse(time_chart_svg([Series("T", [year(2011, 5, disputed=True, link=link)])], title="t"))
+    assert next(root.iter(f"{SVG}a")).get("href") == link
+
+
+def test_a_lone_figure_is_a_dot_without_a_line() -> None:
+    root = parse(
+        time_chart_svg([Series("Category 4", [year(2011, None), year(2012, 7), year(2013, None)])], title="t")
+    )
+    assert len(markers(root)) == 1 and with_class(root, "chart-line") == []
+
+
+def test_time_chart_values_are_to_scale() -> None:
+    root = parse(time_chart_svg([Series("T", [year(2011, 100), year(2012, 50), year(2013, 0)])], title="t"))
+    heights = [baseline(root) - centre(m)[1] for m in markers(root)]
+    assert heights[0] == pytest.approx(2 * heights[1], abs=0.2) and heights[2] == pytest.approx(0, abs=0.05)
+
+
+def test_time_chart_labels_are_thinned_without_overlapping() -> None:
+    points = [year(y, 100) for y in range(2001, 2041)]
+    root = parse(time_chart_svg([Series("T", points)], title="Forty years"))
+    shown = x_labels(root)
+    assert 2 <= len(shown) <= 14
+    assert shown[0][1] == "2000/01" and shown[-1][1] == "2039/40"
+    widest = max(len(label) for _, label in shown) * 0.6 * 11
+    assert all(b[0] - a[0] >= widest for a, b in pairwise(shown))
+
+
+def test_hostile_series_names_are_escaped() -> None:
+    for hostile in HOSTILE:
+        root = parse(time_chart_svg([Series(hostile, [year(2011, 3), year(2012, 4)])], title="t"))
+        assert hostile in list(root.itertext())  # in the legend, whole (in a <title> when cut short)
+        assert title_of(markers(root)[0]) == f"{hostile}, 2010/11: 3"
+        assert root.find(f"{SVG}desc").text.startswith(f"{hostile}: from 2010/11 to 2011/12")
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(2000, 2030),
+                st.none() | st.floats(min_value=0, max_value=1e6, allow_nan=False),
+                st.booleans(),
+                st.booleans(),
+            ),
+            max_size=12,
+        ),
+        max_size=4,
+    )
+)
+def test_lines_join_only_figures_a_year_apart_without_a_break(raw: list) -> None:
+    series, joins = [], 0
+    for i, cells in enumerate(raw):
+        by_year = {y: (value, breaks, disputed) for y, value, breaks, disputed in cells}  # one figure a cell
+        years = sorted(by_year)
+        joins += sum(
+            1
+            for a, b in pairwise(years)
+            if b == a + 1 and by_year[a][0] is not None and by_year[b][0] is not None and not by_year[b][1]
+        )
+        points = [year(y, v, breaks=b, disputed=d, link="#c") for y, (v, b, d) in by_year.items()]
+        series.append(Series(f"Series {i}", points))
+    root = parse(time_chart_svg(series, title="Property"))
+    runs = subpaths(root)
+    assert all(len(run) >= 2 for run in runs)
+    assert sum(len(run) - 1 for run in runs) == joins
+    assert len(markers(root)) == sum(p.value is not None for s in series for p in s.points)
+    breaks = sum(p.breaks and p.value is not None for s in series for p in s.points)
+    assert len(with_class(root, "chart-break")) == breaks
+
+
+# --- the area page's charts: what they are given, and what they draw ---------------------------------
+
+
+def figure(
+    year_end: int, value: int | None, *, category: str = "all", level: str = "all", **more: object
+) -> Figure:
+    statistic = more.pop("statistic", "eligible-snapshot")
+    return Figure(
+        dataset=f"{BASE}id/dataset/{more.pop('dataset', 'england-and-wales-2021-22')}",
+        area=f"{BASE}id/area/england-and-wales",
+        observation=f"{BASE}id/observation/{statistic}-{year_end}-{level}-{category}",
+        statistic=f"{BASE}id/statistic/{statistic}",
+        statistic_label=str(more.pop("label", "MAPPA-eligible offenders on 31 March")),
+        level=level,
+        category=category,
+        year_end=year_end,
+        value=None if value is None else Decimal(value),
+        source="report",
+        **more,
+    )
+
+
+def test_the_area_page_draws_a_line_per_category_and_per_statistic() -> None:
+    found = [
+        figure(2022, 89_438),  # all categories
+        figure(2024, 70_052, category="1"),  # Category 1 only: its own line
+        figure(2023, 69_000, category="1"),
+        figure(2022, 61_234, category="all", level="1"),  # a level, not the total: not drawn
+        figure(2022, 3_000, level="2-and-3", statistic="level23-yearly", label="Levels 2 and 3 in the year"),
+        figure(2023, 3_100, level="2-and-3", statistic="level23-yearly", label="Levels 2 and 3 in the year"),
+        figure(2022, 5, statistic="other", label="Other"),  # outside the tables: no chart
+    ]
+    made = pages._area_charts(found, BASE)
+    assert [caption for caption, _ in made] == [
+        "MAPPA-eligible offenders on 31 March",
+        "Levels 2 and 3 in the year, Levels 2 and 3",
+    ]
+    snapshot, yearly = (parse(str(svg)) for _, svg in made)
+    assert legend_names(snapshot) == ["Category 1", "All categories"]
+    assert [len(run) for run in subpaths(snapshot)] == [2]  # 2023-24 of Category 1, never to 2022's total
+    assert [title_of(m) for m in markers(snapshot)] == [
+        "Category 1, 2022/23: 69,000 offenders",
+        "Category 1, 2023/24: 70,052 offenders",
+        "All categories, 2021/22: 89,438 offenders",
+    ]
+    assert "61,234" not in "".join(snapshot.itertext())
+    assert len(markers(yearly)) == 2 and len(subpaths(yearly)) == 1
+
+
+def test_the_area_page_leaves_gaps_for_cells_without_a_figure_and_breaks_the_line() -> None:
+    found = [
+        figure(2011, 100),
+        figure(2012, 0, status="not-collected"),  # whatever value it carries, it is no figure
+        figure(2013, 100, status="not-applicable"),
+        figure(2014, 120),
+        figure(2015, 130, status="break"),
+        figure(2016, 140, status="provisional"),
+    ]
+    ((_, svg),) = pages._area_charts(found, BASE)
+    root = parse(str(svg))
+    assert len(markers(root)) == 4
+    assert [len(run) for run in subpaths(root)] == [2]  # 2015-16 only: 2014 is before the break
+    assert len(with_class(root, "chart-break")) == 1
+    assert "provisional" in title_of(markers(root)[-1])
+    assert pages._number(figure(2012, 0, status="not-collected")) is None
+    assert pages._number(figure(2012, 0)) == 0.0
+
+
+def test_the_area_page_links_a_disputed_figure_to_its_data_sets_conflicts() -> None:
+    from flask import Flask
+
+    from mappa_kb.web import linked_data
+
+    app = Flask(__name__)
+    app.register_blueprint(linked_data.blueprint)
+    found = [figure(2021, 88_000), figure(2022, 89_438, disputed=True)]
+    with app.test_request_context():
+        ((_, svg),) = pages._area_charts(found, BASE)
+    (anchor,) = parse(str(svg)).iter(f"{SVG}a")
+    assert anchor.get("href") == "/doc/dataset/england-and-wales-2021-22#conflicts"
+    assert "sources disagree" in title_of(with_class(anchor, "chart-disputed")[0])

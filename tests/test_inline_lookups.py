@@ -125,9 +125,10 @@ def test_a_query_with_bindings_is_left_to_the_workers(store: EmbeddedStore) -> N
 
 
 def test_a_data_set_of_more_graphs_than_the_bound_is_left_to_the_workers(store: EmbeddedStore) -> None:
+    # A lookup has no GRAPH clause: only the default graphs are scanned, so only they count.
     others = tuple(f"http://example.org/graph/{number}" for number in range(INLINE_GRAPHS))
-    within = Dataset((store.graph, *others[1:]))
-    beyond = Dataset((store.graph, *others[1:]), (others[0],))
+    within = Dataset((store.graph, *others[1:]), tuple(f"http://example.org/named/{n}" for n in range(100)))
+    beyond = Dataset((store.graph, *others))
     text = _fresh(GRAND_TOTAL)
     inline, workers = store.run(text, "csv", within), store.run(text, "csv", beyond)
     assert inline.copy == "inline" and workers.copy != "inline"

@@ -129,3 +129,21 @@ def test_the_canonical_base_is_kept_whatever_the_host(tmp_path: Path) -> None:
         assert not any(str(s).startswith(BASE) for s in graph.subjects())
         concept = get(url, "/glossary/sopo").json()
         assert concept["uri"] == base + "id/glossary/sopo"
+
+
+def test_pages_show_where_sources_disagree_with_every_figure_and_its_source(live_server: str) -> None:
+    area = get(live_server, "/doc/area/durham", headers=HTML).text
+    section = area[area.index('id="conflicts"') :]
+    assert "2018/19" in section and "/doc/dataset/durham-2018-19#conflicts" in section
+    page = get(live_server, "/doc/dataset/durham-2018-19", headers=HTML).text
+    listed = page[page.index('id="conflicts"') : page.index("</section>", page.index('id="conflicts"'))]
+    assert "787 from" in listed and "(the headline figure)" in listed
+    assert listed.count("802 from") == 2 and "thenorthernecho.co.uk" in listed
+    assert 'class="flag" href="#conflicts"' in page  # the cell itself is marked
+
+
+def test_the_seed_page_flags_its_text_against_its_tables(live_server: str) -> None:
+    page = get(live_server, "/doc/dataset/durham-2010-11", headers=HTML).text
+    assert 'id="inconsistencies"' in page and "569 of 593" in page
+    conflicts = page[page.index('id="conflicts"') :]
+    assert "627 from" in conflicts and "446 from" in conflicts

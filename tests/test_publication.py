@@ -67,7 +67,7 @@ def test_each_data_set_has_a_csv_distribution_with_its_figures(live_server: str,
         cells = kb.query(
             """PREFIX qb: <http://purl.org/linked-data/cube#>
             PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
-            SELECT ?cell WHERE { ?cell qb:dataSet|mcube:notApplicableIn|mcube:otherFigureIn ?d }""",
+            SELECT ?cell WHERE { ?cell qb:dataSet|mcube:notApplicableIn|mcube:notCollectedIn|mcube:otherFigureIn ?d }""",
             initBindings={"d": dataset},
         )
         assert len(rows) == len(cells)

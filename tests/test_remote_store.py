@@ -10,15 +10,16 @@ import threading
 import uuid
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from mappa_kb import paths
+from mappa_kb import paths, uris
 from mappa_kb.cli import main
+from mappa_kb.loading import load_knowledge_base
 from mappa_kb.remote import RemoteStore
 from mappa_kb.store import KB_GRAPH
-from mappa_kb.validate import load_store
 
 from .conftest import not_here, running_service
 from .test_replay import _replays
@@ -89,7 +90,23 @@ def test_loading_twice_replaces_rather_than_doubles(remote: tuple[str, str], rem
     text = requests.get(
         f"{remote_service}/sparql", params={"query": count}, headers={"Accept": "text/csv"}, timeout=30
     ).text
-    assert int(text.split()[1]) == len(load_store(paths.knowledge_base_files()))
+    served = load_knowledge_base(paths.knowledge_base_files())
+    knowledge_base = ox.NamedNode(uris.KB_GRAPH)
+    assert int(text.split()[1]) == sum(1 for _ in served.quads_for_pattern(None, None, None, knowledge_base))
+    # Each source's figures as published are loaded too, each in its graph, for a client that names it.
+    source = uris.source_graph("county-durham-and-darlington-2010-11")
+    named = requests.get(
+        f"{remote_service}/sparql",
+        params={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "named-graph-uri": source,
+        },
+        headers={"Accept": "text/csv"},
+        timeout=30,
+    ).text
+    assert int(named.split()[1]) == sum(
+        1 for _ in served.quads_for_pattern(None, None, None, ox.NamedNode(source))
+    )
 
 
 def test_an_unreachable_server_gives_502_and_healthz_503(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """Each rule in shapes/ refuses data that breaks it, with a message a publisher understands.
 
-Every case starts from a copy of the shipped knowledge base, breaks one thing with a SPARQL update, and
-checks that validation names that rule (and, for cube rules, the area and cell). Every shape in
-shapes/ must be broken by at least one case here, and the fast engine must give exactly pySHACL's
-verdicts on every case.
+Two kinds of case. Breakages start from a copy of the shipped knowledge base, break one thing with a
+SPARQL update, and check that validation names that rule (and, for cube rules, the area and cell). Rule
+fixtures (tests/fixtures/rules/) are small Turtle files validated with the shipped ontology alone: each
+NAME.bad.ttl must break the one rule its header names, with that severity and message and nothing else,
+and NAME.good.ttl must pass. Every shape in shapes/ must be broken by at least one case here, and the
+fast engine must give exactly pySHACL's verdicts on every case.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SH, SKOS
 
 from mappa_kb import paths
 from mappa_kb.shacl_engine import ValidationResult
@@ -52,7 +54,7 @@ class Breakage:
     rule: str
     severity: str = VIOLATION
     says: str = "County Durham and Darlington"
-    file: str = "data/durham-2010-11.ttl"  # the shipped file the update breaks
+    file: str = "data/headline/durham-2010-11.ttl"  # the shipped file the update breaks
 
     def __str__(self) -> str:
         return self.name
@@ -138,6 +140,7 @@ CUBE_BREAKAGES = [
         "category-4-before-2024",
         _new_observation("cat4", "orders-no", "all", "4", "0"),
         "CategoryExistedInPeriod",
+        WARNING,  # Category 4's start date is not confirmed by the statutory guidance: see the shape
         says="2024-04-01",
     ),
     Breakage(
@@ -322,7 +325,11 @@ def test_every_shape_in_shapes_is_broken_by_some_case() -> None:
     for path in paths.shapes_files():
         shapes.parse(path)
     rules = {str(s) for s in shapes.subjects(RDF.type, SH.SPARQLConstraint)}
-    covered = {SHAPES + b.rule for b in ALL} | {SHAPES + name for name in MISSING_PROPERTY_CASES}
+    covered = (
+        {SHAPES + b.rule for b in ALL}
+        | {SHAPES + name for name in MISSING_PROPERTY_CASES}
+        | {SHAPES + _read_rule_fixture(path).rule for path in _rule_fixtures("bad")}
+    )
     assert rules, "no SPARQL rules found in shapes/"
     assert rules - covered == set(), "rules without a breaking test case"
     property_shapes = {str(s) for s in shapes.subjects(RDF.type, SH.PropertyShape)}
@@ -398,4 +405,175 @@ def _comparable(result: ValidationResult) -> ValidationResult:
 
 def test_fast_engine_and_pyshacl_agree_that_the_shipped_data_conforms() -> None:
     files = _for_pyshacl(paths.knowledge_base_files())
-    assert validate_files(files, engine="pyshacl").results == validate_files(files).results == []
+    fast, plain = validate_files(files), validate_files(files, engine="pyshacl")
+    assert fast.conforms and plain.conforms
+    assert {_comparable(r) for r in fast.results} == {_comparable(r) for r in plain.results}
+    # Its only results: the real disagreements between its sources, and the seed's text against its table.
+    assert {rule_of(r).rsplit("/", 1)[-1] for r in fast.results} == {
+        "NoConflictingFigures",
+        "TextAgreesWithTables",
+    }
+
+
+# Rule fixtures: small files validated with the shipped ontology alone, so that they hold whatever data/ holds.
+
+RULE_FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+SEVERITIES = {"Violation": VIOLATION, "Warning": WARNING}
+
+
+@dataclass(frozen=True)
+class RuleFixture:
+    """What a fixture's header says it must give: its rule, and for a bad one the severity and message."""
+
+    rule: str
+    severity: str | None = None
+    message: str | None = None
+
+
+def _rule_fixtures(outcome: str) -> list[Path]:
+    return sorted(RULE_FIXTURES.glob(f"*.{outcome}.ttl"))
+
+
+def _read_rule_fixture(path: Path) -> RuleFixture:
+    """The `# rule:`, `# severity:` and `# message:` lines of the comment that opens a fixture."""
+    header: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        key, colon, value = line.lstrip("# ").partition(": ")
+        if colon and key in ("rule", "severity", "message"):
+            header[key] = value.strip()
+    assert "rule" in header, f"{path.name} must name its rule in a '# rule: Name' line"
+    severity = header.get("severity")
+    return RuleFixture(header["rule"], SEVERITIES[severity] if severity else None, header.get("message"))
+
+
+def test_rule_fixtures_come_in_pairs_for_one_rule() -> None:
+    bad = {p.name.removesuffix(".bad.ttl") for p in _rule_fixtures("bad")}
+    good = {p.name.removesuffix(".good.ttl") for p in _rule_fixtures("good")}
+    assert bad, f"no rule fixtures found in {RULE_FIXTURES}"
+    assert bad == good, "every NAME.bad.ttl needs a NAME.good.ttl, and the other way round"
+    assert {p.name for p in RULE_FIXTURES.iterdir()} == {f"{n}.{o}.ttl" for n in bad for o in ("bad", "good")}
+    for name in bad:
+        pair = {_read_rule_fixture(RULE_FIXTURES / f"{name}.{o}.ttl").rule for o in ("bad", "good")}
+        assert len(pair) == 1, f"{name}: the bad and the good fixture name different rules {pair}"
+
+
+@pytest.mark.parametrize("path", _rule_fixtures("bad"), ids=lambda p: p.name)
+def test_bad_fixture_breaks_its_rule_alone_with_its_message(path: Path) -> None:
+    expected = _read_rule_fixture(path)
+    assert expected.severity and expected.message, f"{path.name} must give '# severity:' and '# message:'"
+    report = validate_files([path])
+    found = [(rule_of(r), r.severity, _comparable(r).message) for r in report.results]
+    assert found == [(SHAPES + expected.rule, expected.severity, expected.message)]
+    assert report.conforms == (expected.severity != VIOLATION)
+
+
+@pytest.mark.parametrize("path", _rule_fixtures("good"), ids=lambda p: p.name)
+def test_good_fixture_passes(path: Path) -> None:
+    rule = SHAPES + _read_rule_fixture(path).rule
+    report = validate_files([path])
+    assert rule not in {rule_of(r) for r in report.results}
+    assert report.results == [], [r.message for r in report.results]
+
+
+def test_fast_engine_gives_exactly_pyshacls_verdicts_on_the_rule_fixtures() -> None:
+    """All fixtures at once (each has data sets of its own), so that pySHACL runs once."""
+    files = _rule_fixtures("bad") + _rule_fixtures("good")
+    fast = validate_files(files)
+    plain = validate_files(files, engine="pyshacl")
+    assert fast.results, "the fixtures must produce results to compare"
+    assert {_comparable(r) for r in fast.results} == {_comparable(r) for r in plain.results}
+
+
+# A dash is right exactly where a figure is impossible: the rules that refuse a figure in a cell the law
+# rules out, and the rule that refuses a dash anywhere else, must agree on every cell.
+IMPOSSIBLE_CELL_RULES = {
+    "LevelAllowedForStatistic",
+    "Category3NeverAtLevel1",
+    "SopoBreachOnlyCategory1",
+    "RsoTablesCategory1Only",
+    "CategoryExistedInPeriod",
+    "OrderExistedInPeriod",
+}
+EVERY_CELL = "https://example.org/mappa-kb/every-cell/"
+# One year before Category 4 and the 2015 orders, and one after: (first day, last day).
+XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
+ERAS = {"2010-11": ("2010-04-01", "2011-03-31"), "2024-25": ("2024-04-01", "2025-03-31")}
+
+
+def _codes(ontology: Graph, scheme: str) -> list[URIRef]:
+    return sorted(
+        ontology.subjects(SKOS.inScheme, URIRef(f"https://w3id.org/mappa-kb/id/code-list/{scheme}"))
+    )
+
+
+def _every_cell(ontology: Graph, out: Path) -> Path:
+    """A figure (0) in one data set and a dash in another for every statistic, level and category."""
+    cube = Namespace("https://w3id.org/mappa-kb/def/cube/")
+    sdmxd = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+    dcat, qb = Namespace("http://www.w3.org/ns/dcat#"), Namespace("http://purl.org/linked-data/cube#")
+    area = "https://w3id.org/mappa-kb/id/area/"
+    graph = Graph()
+    for era, (first, last) in ERAS.items():
+        year = URIRef(f"http://reference.data.gov.uk/id/gregorian-interval/{first}T00:00:00/P1Y")
+        day = URIRef(f"http://reference.data.gov.uk/id/day/{last}")
+        for period, start in ((year, first), (day, last)):
+            graph.add((period, dcat.startDate, Literal(start, datatype=XSD_DATE)))
+            graph.add((period, dcat.endDate, Literal(last, datatype=XSD_DATE)))
+        for kind, place in (("figure", "durham"), ("dash", "teesside")):
+            data_set = URIRef(f"{EVERY_CELL}{kind}/{era}")
+            graph.add((data_set, RDF.type, qb.DataSet))
+            for statistic in _codes(ontology, "statistic"):
+                snapshot = (statistic, cube.periodKind, cube.snapshot) in ontology
+                for level in _codes(ontology, "management-level"):
+                    for category in _codes(ontology, "offender-category"):
+                        codes = "/".join(str(c).rsplit("/", 1)[1] for c in (statistic, level, category))
+                        cell = URIRef(f"{EVERY_CELL}{kind}/{era}/{codes}")
+                        if kind == "figure":
+                            graph.add((cell, qb.dataSet, data_set))
+                            graph.add(
+                                (
+                                    cell,
+                                    URIRef("http://purl.org/linked-data/sdmx/2009/measure#obsValue"),
+                                    Literal(0),
+                                )
+                            )
+                        else:
+                            graph.add((cell, RDF.type, cube.NotApplicableCell))
+                            graph.add((cell, cube.notApplicableIn, data_set))
+                        graph.add((cell, sdmxd.refArea, URIRef(area + place)))
+                        graph.add((cell, sdmxd.refPeriod, day if snapshot else year))
+                        graph.add((cell, cube.statistic, statistic))
+                        graph.add((cell, cube.managementLevel, level))
+                        graph.add((cell, cube.offenderCategory, category))
+    graph.serialize(out, format="turtle")
+    return out
+
+
+def test_a_dash_is_accepted_exactly_where_a_figure_is_refused(tmp_path: Path) -> None:
+    ontology = Graph()
+    for path in paths.turtle_files("ontology"):
+        ontology.parse(path)
+    report = validate_files([_every_cell(ontology, tmp_path / "every-cell.ttl")])
+
+    def cells(rules: set[str], kind: str) -> set[str]:
+        prefix = f"<{EVERY_CELL}{kind}/"
+        return {
+            r.value.removeprefix(prefix).rstrip(">")
+            for r in report.results
+            if rule_of(r) in {SHAPES + rule for rule in rules} and r.value and r.value.startswith(prefix)
+        }
+
+    every = {
+        f"{era}/{s.rsplit('/', 1)[1]}/{lv.rsplit('/', 1)[1]}/{c.rsplit('/', 1)[1]}"
+        for era in ERAS
+        for s in _codes(ontology, "statistic")
+        for lv in _codes(ontology, "management-level")
+        for c in _codes(ontology, "offender-category")
+    }
+    impossible = cells(IMPOSSIBLE_CELL_RULES, "figure")
+    assert impossible and impossible < every
+    dashes_refused = cells({"DashOnlyWhereFigureImpossible"}, "dash")
+    assert sorted(dashes_refused & impossible) == [], "dashes refused where a figure is impossible"
+    assert sorted(every - impossible - dashes_refused) == [], "dashes accepted where a figure is allowed"

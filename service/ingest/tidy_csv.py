@@ -20,13 +20,14 @@ from datetime import date
 from decimal import Decimal
 
 from ..areas import resolve_area
-from ..cube import RATE_TABLES, SNAPSHOT_TABLES, AreaYear, Cell
-from . import IngestError
+from ..cube import DECIMAL_TABLES, NOT_COLLECTED, RATE_TABLES, SNAPSHOT_TABLES, AreaYear, Cell, joinable_codes
+from . import IngestError, notes
 
 COLUMNS = ["area", "period_start", "period_end", "table", "level", "category", "value", "source_url", "notes"]
 TABLES = frozenset(
     {
         "eligible_snapshot",
+        "eligible_share",
         "level23_yearly",
         "rso_breach_notification",
         "orders_sopo",
@@ -63,6 +64,7 @@ class CsvRow:
     value: int | Decimal | None
     source_url: str
     notes: str
+    raw_value: str = ""  # the value column as written: "-" (a dash) or "" (no usable figure) for None
 
     @property
     def start_year(self) -> int:
@@ -148,10 +150,8 @@ def _row(fields: list[str], line: int, skip_regional: bool, skip_empty: bool) ->
         if raw[column] not in allowed:
             choices = ", ".join(repr(a) for a in sorted(allowed))
             raise IngestError(f"unknown {column} {raw[column]!r}; use one of {choices}", line)
-    if raw["value"] == "":
-        if skip_empty:
-            return f"line {line}: no figure in the value column; skipped as asked"
-        raise IngestError("the value is empty: give a figure, or '-' for not applicable", line)
+    if raw["value"] == "" and skip_empty:
+        return f"line {line}: no figure in the value column; skipped as asked"
     if not raw["source_url"]:
         raise IngestError("source_url is empty: every figure must say where it came from", line)
     start, end = (
@@ -171,6 +171,7 @@ def _row(fields: list[str], line: int, skip_regional: bool, skip_empty: bool) ->
         value=_value(raw["value"], table, line),
         source_url=raw["source_url"],
         notes=raw["notes"],
+        raw_value=raw["value"],
     )
 
 
@@ -182,6 +183,8 @@ def _date(text: str, column: str, line: int) -> date:
 
 
 def _check_period(table: str, start: date, end: date, line: int) -> None:
+    if table == "other" and start == end and (end.month, end.day) == (3, 31):
+        return  # a figure outside the tables may be a count (or a ratio) on 31 March
     if table in SNAPSHOT_TABLES:
         if not (start == end and (end.month, end.day) == (3, 31)):
             raise IngestError(
@@ -200,16 +203,25 @@ def _check_period(table: str, start: date, end: date, line: int) -> None:
         )
 
 
+MAX_FIGURE = 10_000_000  # England and Wales has about 90,000 MAPPA offenders: larger is not a figure
+
+
 def _value(text: str, table: str, line: int) -> int | Decimal | None:
-    if text == "-":
+    if text in ("-", ""):  # a dash: not applicable; empty: no usable figure (the note says why)
         return None
-    if table in RATE_TABLES and _DECIMAL.fullmatch(text):
+    if _DECIMAL.fullmatch(text) and Decimal(text) > MAX_FIGURE:
+        raise IngestError(
+            f"the value {text} is larger than any MAPPA figure (at most {MAX_FIGURE:,}); "
+            "is a column shifted?",
+            line,
+        )
+    if table in DECIMAL_TABLES and _DECIMAL.fullmatch(text):
         return Decimal(text)
     if _WHOLE.fullmatch(text):
         return int(text)
     if text.startswith("-") and _DECIMAL.fullmatch(text[1:]):
         raise IngestError(f"the value {text} is negative; counts and rates are 0 or more", line)
-    kind = "a number (a decimal is allowed for rates)" if table in RATE_TABLES else "a whole number"
+    kind = "a number (a decimal is allowed for rates)" if table in DECIMAL_TABLES else "a whole number"
     raise IngestError(f"the value {text!r} is not {kind}, or '-' for not applicable", line)
 
 
@@ -218,13 +230,65 @@ def _code(text: str) -> str:
     return "total" if text in ("", "total") else text
 
 
-def _group(rows: list[CsvRow]) -> list[AreaYear]:
-    groups: dict[tuple[str, str, int], list[CsvRow]] = defaultdict(list)
-    for row in rows:
-        groups[(row.source_url, row.area_slug, row.start_year)].append(row)
+def _cell(row: CsvRow) -> Cell:
+    level, category = joinable_codes(row.table, _code(row.level), _code(row.category))
+    missing = row.value is None and row.raw_value == ""
+    return Cell(
+        table=row.table,
+        level=level,
+        category=category,
+        value=row.value,
+        source_table=0,
+        source_line=row.line,
+        note=row.notes,
+        written=(row.level, row.category),
+        on_day=row.start == row.end,
+        status=NOT_COLLECTED if missing else notes.status_in(row.notes),
+        basis=notes.basis_in(row.notes) if row.table == "eligible_snapshot" else "",
+        population_base=notes.population_base_in(row.notes) if row.table in RATE_TABLES else "",
+    )
+
+
+def _note_cells(row: CsvRow) -> list[tuple[str | None, Cell]]:
+    """The figures a row's note records beside the row's own: (the source named, or None for the
+    row's own source; the cell)."""
     found = []
-    for (source_url, area_slug, start_year), members in sorted(groups.items()):
-        first = members[0]
+    for figure in notes.figures_in(row.notes, row.end.year):
+        if row.table == "other":
+            continue  # an other figure's cell is not a cell of the cube: nothing to compare with
+        if figure.rso_count:
+            if row.table not in SNAPSHOT_TABLES or row.table == "eligible_snapshot":
+                continue  # "gives N RSOs" on a count row is that count again, not a second figure
+            table, level, category = "eligible_snapshot", "total", "1"
+        else:
+            table = row.table
+            level, category = joinable_codes(table, _code(row.level), _code(row.category))
+        if table not in DECIMAL_TABLES and figure.value != figure.value.to_integral_value():
+            continue
+        value = figure.value if table in DECIMAL_TABLES else int(figure.value)
+        cell = Cell(table, level, category, value, 0, row.line, quote=figure.words, from_note=row.notes)
+        found.append((figure.source, cell))
+    return found
+
+
+def _group(rows: list[CsvRow]) -> list[AreaYear]:
+    groups: dict[tuple[str, str, int], list[Cell]] = defaultdict(list)
+    written: dict[tuple[str, str, int], str] = {}
+    quoted_in: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        key = (row.source_url, row.area_slug, row.start_year)
+        groups[key].append(_cell(row))
+        written[key] = min(written.get(key, row.area_written), row.area_written)  # (any file order)
+        for named, cell in _note_cells(row):
+            # A source named in a note is a source of its own, known through the row's source.
+            source = named if named is not None else row.source_url
+            if named is not None:
+                quoted_in[named].add(row.source_url)
+            other = (source, row.area_slug, row.start_year)
+            groups[other].append(cell)
+            written[other] = min(written.get(other, row.area_written), row.area_written)
+    found = []
+    for (source_url, area_slug, start_year), cells in sorted(groups.items()):
         _, area_label = resolve_area(area_slug)
         group = AreaYear(
             area_slug=area_slug,
@@ -232,21 +296,10 @@ def _group(rows: list[CsvRow]) -> list[AreaYear]:
             start_year=start_year,
             source_slug=source_key(source_url),
             generated_by="mappa-kb ingest",
+            cells=cells,
+            source_url=source_url,
+            area_written=written[(source_url, area_slug, start_year)],
+            quoted_in=tuple(sorted(quoted_in.get(source_url, ()))),
         )
-        group.source_url = source_url
-        group.area_written = first.area_written
-        for row in members:
-            group.cells.append(
-                Cell(
-                    table=row.table,
-                    level=_code(row.level),
-                    category=_code(row.category),
-                    value=row.value,
-                    source_table=0,
-                    source_line=row.line,
-                    note=row.notes,
-                    written=(row.level, row.category),
-                )
-            )
         found.append(group)
     return found

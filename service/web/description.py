@@ -19,8 +19,11 @@ RESULT_FORMATS = (
 )
 
 
-def service_description(endpoint: str, graph_name: str, triples: int) -> Graph:
-    """The description of the endpoint at ``endpoint``; its default graph is ``graph_name``."""
+def service_description(
+    endpoint: str, graph_name: str, triples: int, published: tuple[str, ...] = ()
+) -> Graph:
+    """The description of the endpoint at ``endpoint``; its default graph is ``graph_name``, and its named
+    graphs ``published``, each source's figures as published."""
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -36,24 +39,27 @@ def service_description(endpoint: str, graph_name: str, triples: int) -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
-    named = BNode()
-    graph.add((dataset, SD.namedGraph, named))
-    graph.add((named, RDF.type, SD.NamedGraph))
-    graph.add((named, SD.name, URIRef(graph_name)))
-    graph.add((named, SD.graph, default_graph))
     graph.add((default_graph, VOID.triples, Literal(triples)))
+    graph.add((default_graph, DCTERMS.identifier, Literal(graph_name)))
+    for name in published:
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
     graph.add((default_graph, DCTERMS.title, Literal("MAPPA knowledge base", lang="en")))
     graph.add(
         (
             default_graph,
             DCTERMS.description,
             Literal(
-                "The default graph is the named graph of the whole knowledge base: the MAPPA ontology "
-                "(offender categories, management levels, restrictive orders, agencies, roles, the law), the "
-                "42 MAPPA areas, the SKOS glossary, and every area's yearly statistics as an RDF Data Cube "
-                "with provenance. default-graph-uri and named-graph-uri may name it; other IRIs are empty "
-                "graphs, never fetched. Updates, SERVICE and FROM are refused; queries have a time and a "
-                "result-size limit.",
+                "The default graph is the knowledge base (its dcterms:identifier names it): the MAPPA "
+                "ontology (offender categories, management levels, restrictive orders, agencies, roles, the "
+                "law), the 42 MAPPA areas, the SKOS glossary, and every area's yearly statistics as an RDF "
+                "Data Cube with one headline figure per cell and its provenance. Each named graph holds one "
+                "source's figures exactly as it published them: GRAPH ?source { ... } reads them. "
+                "default-graph-uri and named-graph-uri may name graphs; other IRIs are empty graphs, never "
+                "fetched. Updates, SERVICE and FROM are refused; queries have a time and a result-size "
+                "limit.",
                 lang="en",
             ),
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
 from markupsafe import Markup
 
-from .. import charts, queries, statistics
+from .. import charts, queries, statistics, uris
 from ..negotiation import HTML, JSON
 from ..resources import Resource
 from ..store import Store
@@ -96,56 +98,142 @@ def render_area_page(resource: Resource) -> str:
     store, base = _store_and_base()
     found = statistics.figures(store, base, area=resource.iri)
     years = statistics.years(found)
-    headline = [
-        (label, statistics.totals(found, statistic))
-        for label, statistic in sorted(
-            {(f.statistic_label, f.statistic) for f in found if not f.outside_tables}
-        )
-    ]
     return render_template(
         "area.html",
         resource=resource,
         years=years,
-        headline=headline,
+        headline=_totals_by_year(found),
+        disputed=sorted((f for f in found if f.disputed), key=lambda f: (f.year_end, f.statistic_label)),
         figures=sorted(found, key=lambda f: (f.statistic_label, f.level, f.category, f.year_end)),
         datasets=sorted({(f.year_end, f.dataset) for f in found}),
-        charts=_area_charts(found, years),
+        charts=_area_charts(found, base),
         names={
             **{f"l{k}": v for k, v in LEVEL_NAMES.items()},
             **{f"c{k}": v for k, v in CATEGORY_NAMES.items()},
         },
         show=statistics.format_value,
+        conflicts_link=lambda f: _conflicts_link(f.dataset, base) or "",
     )
 
 
-def _area_charts(found: list[statistics.Figure], years: list[int]) -> list[tuple[str, Markup]]:
-    """A time series of each headline statistic's total: (caption, SVG)."""
+def _totals_by_year(found: list[statistics.Figure]) -> list[tuple[str, dict[int, statistics.Figure]]]:
+    """A row per statistic and category of its totals over levels, by year: one statistic and one
+    category to a row, never two mixed in one."""
+    rows = []
+    for statistic in _charted_statistics(found):
+        cells = _total_cells(found, statistic)
+        for category in statistics.CATEGORY_ORDER:
+            by_year = {f.year_end: f for f in cells if f.category == category}
+            if by_year:
+                label = next(iter(by_year.values())).statistic_label
+                rows.append((f"{label}: {_series_name(category)}", by_year))
+    return rows
+
+
+CONFLICTS_ANCHOR = "conflicts"  # the id of the data set page's list of cells that sources give differently
+
+
+def _area_charts(found: list[statistics.Figure], base: str) -> list[tuple[str, Markup]]:
+    """A chart per statistic, with a line per category of its all-levels total: (caption, SVG).
+    A disputed figure links to the anchor on its data set's page where the sources are compared."""
     made = []
-    for statistic in (SNAPSHOT, YEARLY):
-        chosen = statistics.totals(found, _statistic_iri(found, statistic))
-        if chosen:
-            label = next(iter(chosen.values())).statistic_label
-            points = [(_year(y), _number(chosen.get(y))) for y in years]
-            made.append((label, Markup(charts.time_series_svg(points, title=label, unit="people"))))
+    for statistic in _charted_statistics(found):
+        cells = _total_cells(found, statistic)
+        if not cells:
+            continue
+        caption = cells[0].statistic_label + (", Levels 2 and 3" if cells[0].level == "2-and-3" else "")
+        series = _category_series(cells, base)
+        svg = charts.time_chart_svg(series, title=caption, unit=_unit(statistic), step=1.0)
+        made.append((caption, Markup(svg)))
     return made
 
 
-def _statistic_iri(found: list[statistics.Figure], slug: str) -> str:
-    return next((f.statistic for f in found if f.statistic.endswith("/" + slug)), "")
+def _charted_statistics(found: list[statistics.Figure]) -> list[str]:
+    """The statistics of the report tables: the headline ones first, then the others by label."""
+    labels = {f.statistic: f.statistic_label for f in found if not f.outside_tables}
+    return sorted(labels, key=lambda iri: (_headline_rank(iri), labels[iri], iri))
+
+
+def _headline_rank(statistic: str) -> int:
+    headline = (SNAPSHOT, YEARLY, "rso-per-100k")
+    slug = statistic.rsplit("/", 1)[-1]
+    return headline.index(slug) if slug in headline else len(headline)
+
+
+def _total_cells(found: list[statistics.Figure], statistic: str) -> list[statistics.Figure]:
+    """A statistic's all-levels cells: level "all", or "2-and-3" for one counted over Levels 2 and 3 only."""
+    cells = [f for f in found if f.statistic == statistic]
+    for level in ("all", "2-and-3"):
+        at_level = [f for f in cells if f.level == level]
+        if at_level:
+            return at_level
+    return []
+
+
+def _category_series(cells: list[statistics.Figure], base: str) -> list[charts.Series]:
+    """A line per category, in the reports' order: two categories are never one line."""
+    by_category: dict[str, list[statistics.Figure]] = {}
+    for figure in sorted(cells, key=lambda f: f.year_end):
+        by_category.setdefault(figure.category, []).append(figure)
+    order = statistics.CATEGORY_ORDER
+    ranked = sorted(by_category, key=lambda c: (order.index(c) if c in order else len(order), c))
+    return [
+        charts.Series(_series_name(category), [_point(f, base) for f in by_category[category]])
+        for category in ranked
+    ]
+
+
+def _series_name(category: str) -> str:
+    return "All categories" if category == "all" else CATEGORY_NAMES.get(category, f"Category {category}")
+
+
+def _point(figure: statistics.Figure, base: str) -> charts.Point:
+    # Every period here ends on 31 March of year_end, so year_end is proportional to the end date.
+    return charts.Point(
+        at=float(figure.year_end),
+        label=_year(figure.year_end),
+        value=_number(figure),
+        breaks=figure.status == "break",
+        disputed=figure.disputed,
+        link=_conflicts_link(figure.dataset, base) if figure.disputed else None,
+        note=figure.status if figure.status in ("estimated", "provisional") else "",
+    )
+
+
+def _conflicts_link(dataset: str, base: str) -> str | None:
+    """The anchor on a data set's page where its figures that other sources give differently are listed."""
+    if not dataset.startswith(base + "id/"):
+        return None
+    return url_for("linked_data.document", path=dataset[len(base) + 3 :], _anchor=CONFLICTS_ANCHOR)
+
+
+def _unit(statistic: str) -> str:
+    """What a statistic counts (its mcube:unit), as the chart's axis says it."""
+    slug = statistic.rsplit("/", 1)[-1]
+    if slug.endswith("per-100k"):
+        return "per 100,000 population"
+    return "orders" if slug.startswith("orders-") else "offenders"
 
 
 def _year(year_end: int) -> str:
     return f"{year_end - 1}/{year_end % 100:02d}"
 
 
+PUBLISHED_DATA_SET = "https://w3id.org/mappa-kb/def/cube/PublishedDataSet"
+
+
 def render_dataset_page(resource: Resource) -> str:
+    """A headline data set (one figure per cell), or one source's data set as it published it."""
     store, base = _store_and_base()
-    found = statistics.figures(store, base, dataset=resource.iri)
+    published = any(t.text == uris.rebase(PUBLISHED_DATA_SET, base) for t in resource.types)
+    found = statistics.figures(store, base, dataset=resource.iri, published=published)
     tables = statistics.tables(found)
     return render_template(
         "dataset.html",
         resource=resource,
-        disagreements=statistics.disagreements(store, base, resource.iri),
+        published=published,
+        disagreements={} if published else statistics.disagreements(store, base, resource.iri),
+        show_published=lambda says: statistics.format_value(None if says == "-" else Decimal(says)),
         cells={f.observation: f for f in found},
         others=statistics.outside_tables(found),
         tables=tables,
@@ -174,9 +262,14 @@ def _dataset_charts(tables: list[statistics.Table]) -> list[tuple[str, Markup]]:
         ]
         if groups and levels:
             title = f"{table.label}, by category and level"
-            made.append((title, Markup(charts.grouped_bars_svg(groups, title=title, unit="people"))))
+            svg = charts.grouped_bars_svg(groups, title=title, unit=_unit(table.statistic))
+            made.append((title, Markup(svg)))
     return made
 
 
 def _number(figure: statistics.Figure | None) -> float | None:
-    return float(figure.value) if figure is not None and figure.value is not None else None
+    """A figure as a float, or None for no figure: a cell not collected or not applicable is a gap,
+    never a zero, whatever value it carries."""
+    if figure is None or figure.value is None or figure.status in ("not-collected", "not-applicable"):
+        return None
+    return float(figure.value)

@@ -111,7 +111,7 @@ def _bare_get() -> Response:
     if choice == HTML:
         return _query_page()
     store = current_store()
-    graph = service_description(request.base_url, store.graph, store.triples())
+    graph = service_description(request.base_url, store.graph, store.triples(), store.dataset.named_graphs)
     body = graph.serialize(format=RDFLIB_FORMATS[choice.format_name], encoding="utf-8")
     response = Response(body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
