@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -132,6 +133,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--area", help="report text: the MAPPA area, by name or slug (e.g. durham)")
     ingest.add_argument("--source", help="report text: a slug naming the source document")
+    ingest.add_argument(
+        "--source-kind",
+        choices=("official-statistics", "parliamentary-record", "press-or-other"),
+        default="official-statistics",
+        help="report text: what kind of publication it is, which ranks its figures where sources disagree "
+        "(default: an area's own report, official statistics)",
+    )
     ingest.add_argument(
         "--year", help="report text: the reporting year (e.g. 2010/11), when the text does not say it"
     )
@@ -383,7 +391,7 @@ def _ingest(args: argparse.Namespace) -> int:
         if _is_tidy_csv(args.file, data):
             groups = _read_tidy_csv(args, data).groups
         else:
-            groups = [_read_report(args, data)]
+            groups = _read_report(args, data)
         published = publish(groups, out, replace=args.replace_source or (), dry_run=args.dry_run)
     except (IngestError, LookupError) as error:
         print(f"mappa-kb ingest: {args.file}: {error}", file=sys.stderr)
@@ -474,6 +482,7 @@ def _is_tidy_csv(path: Path, data: bytes) -> bool:
 
 
 def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
+    from .cube import NOT_COLLECTED
     from .ingest.tidy_csv import read_csv
 
     read = read_csv(
@@ -484,31 +493,69 @@ def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
     )
     for note in read.skipped:
         print(f"mappa-kb ingest: {args.file}: {note}", file=sys.stderr)
+    rows = [c for g in read.groups for c in g.cells if not c.from_note]
+    missing = sorted(c.source_line for c in rows if c.status == NOT_COLLECTED and c.source_line)
+    for line in missing:
+        print(f"mappa-kb ingest: {args.file}: line {line}: no usable figure; kept as such, with its note")
+    noted = sum(1 for g in read.groups for c in g.cells if c.from_note)
+    print(
+        f"read {len(rows) + len(read.skipped)} row(s): {len(rows) - len(missing)} figure(s) or dash(es), "
+        f"{len(missing)} without a usable figure, {len(read.skipped)} skipped; "
+        f"{noted} more figure(s) from notes"
+    )
     return read
 
 
-def _read_report(args: argparse.Namespace, data: bytes):  # -> AreaYear
+def _read_report(args: argparse.Namespace, data: bytes) -> list:  # -> list[AreaYear]
+    """Every area-year a report's text (of any era's layout, a Hansard answer, a table by area) holds;
+    what was read, and each table-like line that was not, is said on the way."""
     from .areas import resolve_area
     from .ingest import IngestError
-    from .ingest.report_text import read_report
+    from .ingest.report_text import read_tables
 
-    if not args.area:
-        raise IngestError("a report's text needs --area (the MAPPA area it is about, e.g. --area durham)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise IngestError(f"not UTF-8 text (byte {error.start})") from None
-    area_slug, area_label = resolve_area(args.area)
+    area = resolve_area(args.area) if args.area else None
     start_year = None
     if args.year:
         found = re.fullmatch(r"(\d{4})(?:[-/](\d{2}))?", args.year.strip())
         if not found or (found.group(2) and int(found.group(2)) != (int(found.group(1)) + 1) % 100):
             raise IngestError(f"--year {args.year!r} is not a reporting year such as 2010/11")
         start_year = int(found.group(1))
-    figures = read_report(text, area_slug, area_label, args.source or "pending", start_year)
-    if not args.source:
-        figures.source_slug = f"{area_slug}-{figures.start_year}-{(figures.start_year + 1) % 100:02d}"
-    return figures
+    if args.source is not None and not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", args.source):
+        raise IngestError(
+            f"--source {args.source!r} must be lowercase letters, digits and hyphens, e.g. kent-2016-17"
+        )
+    read = read_tables(text, area=area, source_slug=args.source or "pending", start_year=start_year)
+    if read.problems:
+        line, why = read.problems[0]
+        raise IngestError(why, line)
+    for said in read.read:
+        print(f"read {said}")
+    for line, why in read.skipped:
+        print(f"mappa-kb ingest: {args.file}: line {line}: skipped: {why}", file=sys.stderr)
+    for line, found_text in read.unrecognised:
+        print(
+            f"mappa-kb ingest: {args.file}: line {line}: not recognised, not read: {found_text[:120]}",
+            file=sys.stderr,
+        )
+    for group in read.groups:
+        if not args.source:  # a report of one area-year is named after it; a text of several after its file
+            only = len(read.groups) == 1
+            group.source_slug = group.file_name.removesuffix(".ttl") if only else _slug_of(args.file)
+        group.source_kind = args.source_kind
+    return read.groups
+
+
+def _slug_of(path: Path) -> str:
+    from . import uris
+
+    try:
+        return uris.slug(path.stem)
+    except ValueError:  # a name with no letter or digit
+        return "report-" + hashlib.sha256(path.name.encode()).hexdigest()[:10]
 
 
 def _conflicts(args: argparse.Namespace) -> int:

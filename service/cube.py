@@ -108,6 +108,7 @@ class AreaYear:
     source_url: str | None = None  # a tidy CSV's source_url (a URL or a document's name)
     area_written: str | None = None  # the area as a tidy CSV wrote it
     quoted_in: tuple[str, ...] = ()  # for a source named in others' notes: those sources' urls or names
+    source_kind: str | None = None  # a report text's kind of publication (sources.OFFICIAL by default)
 
     @property
     def source_key(self) -> str:
@@ -154,7 +155,8 @@ def _describe_dataset(graph: Graph, figures: AreaYear) -> URIRef:
         graph.add((ds, MCUBE.areaAsWritten, Literal(figures.area_written or figures.area_label)))
     else:
         title += "the area's MAPPA annual report"
-        graph.add((source, MCUBE.sourceKind, MCUBE[sources.kind_of("", area_report=True)]))
+        kind = figures.source_kind or sources.kind_of("", area_report=True)
+        graph.add((source, MCUBE.sourceKind, MCUBE[kind]))
     graph.add((ds, RDF.type, QB.DataSet))
     graph.add((ds, RDF.type, MCUBE.PublishedDataSet))
     graph.add((ds, QB.structure, MCUBE["mappa-statistics"]))

@@ -418,6 +418,7 @@ def _add_other_figures(headline: Headline, store: ox.Store) -> None:
         label = row["areaLabel"].value if row["areaLabel"] is not None else _last(area)
         graph, dataset = _graph_for(headline, area, row["end"].value, label)
         graph.add((dataset, DCTERMS.source, URIRef(row["publishedBy"].value)))
+        graph.add((dataset, PROV.wasDerivedFrom, URIRef(row["dataset"].value)))
         node = URIRef(row["figure"].value)
         graph.add((node, RDF.type, MCUBE.OtherFigure))
         graph.add((node, MCUBE.otherFigureIn, dataset))

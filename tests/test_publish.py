@@ -190,3 +190,16 @@ def test_a_killed_ingest_leaves_data_exactly_as_it_was(tmp_path: Path, kb_root: 
     subprocess.run(command, check=True, capture_output=True, timeout=300)
     assert _snapshot(out) == after
     assert not list(tmp_path.glob(".data.ingest-*"))
+
+
+def test_every_shared_input_ingested_again_changes_nothing(tmp_path: Path, kb_root: Path, capsys) -> None:
+    # Rates (82 is read back from Turtle as 82.0) and shares compare as figures, not as text.
+    out = tmp_path / "data"
+    shutil.copytree(kb_root / "data", out)
+    before = _snapshot(out)
+    seed = ["--area", "Durham", "--source", "county-durham-and-darlington-2010-11"]
+    assert _ingest(shared_file("seeds/000_fa645a06b25c6f03.txt"), out, *seed) == 0
+    assert _ingest(shared_file("data/mappa_stats.csv"), out, "--skip-regional-sums") == 0
+    assert _ingest(shared_file("data/mappa_stats_more.csv"), out) == 0
+    assert capsys.readouterr().out.count("0 cell(s) added, 0 changed, 0 removed") == 3
+    assert _snapshot(out) == before

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph
@@ -119,9 +120,10 @@ def _cells(graph: Graph) -> dict[str, str]:
     for predicate in _MEMBERSHIP:
         for cell in graph.subjects(predicate, None):
             value = graph.value(cell, SDMX_MEASURE.obsValue)
-            found[str(cell)] = (
-                str(value) if value is not None else ("-" if predicate == _MEMBERSHIP[1] else "")
-            )
+            if value is None:
+                found[str(cell)] = "-" if predicate == _MEMBERSHIP[1] else ""
+            else:  # 46 and 46.0 are one figure: compared as numbers, written without trailing zeros
+                found[str(cell)] = format(Decimal(str(value)).normalize(), "f")
     return found
 
 
@@ -140,8 +142,11 @@ def _merge(group: AreaYear, existing: Path | None, replacing: bool) -> tuple[str
     before, incoming = _cells(old), _cells(new)
     changes = [c for c in _compare(before, incoming, source) if c.kind != "remove"]
     merged = new_graph()
-    for triple in (*old, *new):
+    for triple in old:
         merged.add(triple)
+    for triple in new:  # a cell the source already gives (as it gives it now) is kept as it was written
+        if str(triple[0]) not in before:
+            merged.add(triple)
     for dataset in set(merged.subjects(MCUBE.areaAsWritten, None)):  # one spelling, whatever the order
         first = min(merged.objects(dataset, MCUBE.areaAsWritten), key=str)
         merged.set((dataset, MCUBE.areaAsWritten, first))
