@@ -64,14 +64,14 @@ def _order(cell: dict[str, str]) -> tuple:
 
 
 def _row(cell: dict[str, str], source: str) -> list[str]:
-    value = cell["value"] or ("" if cell["missing"] == "true" else "-")
+    value = cell["value"] or ("" if queries.is_true(cell["missing"]) else "-")
     return [
         cell["areaWritten"] or cell["areaLabel"],
         cell["start"],
         cell["end"],
         cell["table"],
-        cell["levelWritten"] if cell["levelGiven"] == "true" else cell["levelCode"],
-        cell["categoryWritten"] if cell["categoryGiven"] == "true" else cell["categoryCode"],
+        cell["levelWritten"] if queries.is_true(cell["levelGiven"]) else cell["levelCode"],
+        cell["categoryWritten"] if queries.is_true(cell["categoryGiven"]) else cell["categoryCode"],
         value,
         source,
         _note(cell),
@@ -79,10 +79,10 @@ def _row(cell: dict[str, str], source: str) -> list[str]:
 
 
 def _note(cell: dict[str, str]) -> str:
-    if cell["layer"] == "published":
-        return cell["note"]
+    if cell["layer"] == "published":  # a tidy CSV's notes (its data set keeps the area as written)
+        return cell["note"] if cell["areaWritten"] else ""
     words = [_STATUS_WORDS.get(cell["status"].rsplit("-", 1)[-1], "")] if cell["status"] else []
-    if cell["disputed"] == "true":
+    if queries.is_true(cell["disputed"]):
         words.append("sources disagree: this is the headline figure (see `mappa-kb conflicts`)")
     return "; ".join(w for w in [*words, cell["note"]] if w)
 

@@ -20,6 +20,7 @@ first figure after it with the SDMX status B, so that no chart or reader joins t
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -419,7 +420,8 @@ def _add_other_figures(headline: Headline, store: ox.Store) -> None:
         graph, dataset = _graph_for(headline, area, row["end"].value, label)
         graph.add((dataset, DCTERMS.source, URIRef(row["publishedBy"].value)))
         graph.add((dataset, PROV.wasDerivedFrom, URIRef(row["dataset"].value)))
-        node = URIRef(row["figure"].value)
+        node = _other_node(row)
+        graph.add((node, MCUBE.publishedAs, URIRef(row["figure"].value)))
         graph.add((node, RDF.type, MCUBE.OtherFigure))
         graph.add((node, MCUBE.otherFigureIn, dataset))
         for predicate in ("refArea", "refPeriod"):
@@ -432,6 +434,16 @@ def _add_other_figures(headline: Headline, store: ox.Store) -> None:
             graph.add((node, SDMX_ATTRIBUTE.unitMeasure, URIRef(row["unit"].value)))
         if row["note"] is not None:
             graph.add((node, RDFS.comment, Literal(row["note"].value)))
+
+
+def _other_node(row: ox.QuerySolution) -> URIRef:
+    """A headline node for a figure outside the tables: its cell and what it says (note and figure),
+    without its source's key, so that two sources that give the same figure with the same words give
+    one, with both sources (it is named like the published one, whose last-but-one segment is the key)."""
+    note = row["note"].value if row["note"] is not None else ""
+    value = row["value"].value if row["value"] is not None else ""
+    published = row["figure"].value.rsplit("/", 2)[0]
+    return URIRef(f"{published}/n{hashlib.sha256(f'{note}|{value}'.encode()).hexdigest()[:8]}")
 
 
 def _add_sources(headline: Headline, store: ox.Store) -> None:

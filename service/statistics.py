@@ -107,9 +107,9 @@ def _figure(row: dict[str, str]) -> Figure:
         source=row["source"],
         note=row["note"],
         inconsistency=row["inconsistency"],
-        quoted=row["quoted"] == "true",
+        quoted=queries.is_true(row["quoted"]),
         status=_STATUS.get(row["status"].rsplit("-", 1)[-1], "") if row["status"] else "",
-        disputed=row["disputed"] == "true",
+        disputed=queries.is_true(row["disputed"]),
     )
 
 
@@ -144,7 +144,7 @@ def disagreements(store: Store, base_uri: str, dataset: str) -> dict[str, list[P
         found[row["observation"]].append(
             PublishedFigure(
                 row["published"],
-                row["used"] == "true",
+                queries.is_true(row["used"]),
                 row["value"] or "-",
                 row["publishedDataset"],
                 row["sourceLabel"] or row["publishedDataset"],

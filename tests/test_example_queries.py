@@ -18,14 +18,7 @@ def test_there_are_example_queries() -> None:
 def test_example_query_has_a_title_and_returns_rows(live_server: str, path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# title: ") and "\n# description: " in text
-    response = requests.post(
-        f"{live_server}/sparql",
-        data={"query": text},
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["results"]["bindings"], f"{path.name} returned no rows"
+    assert _select(live_server, text), f"{path.name} returned no rows"
 
 
 def _select(live_server: str, text: str) -> list[dict]:

@@ -74,7 +74,8 @@ def test_a_concept_has_what_the_turtle_says(live_server: str, kb: Graph) -> None
     figures = kb.query(
         """PREFIX mcube: <https://w3id.org/mappa-kb/def/cube/>
         PREFIX qb: <http://purl.org/linked-data/cube#>
-        SELECT (COUNT(?o) AS ?n) WHERE { ?o a qb:Observation ; mcube:statistic <https://w3id.org/mappa-kb/id/statistic/orders-sopo> }"""
+        SELECT (COUNT(?o) AS ?n) WHERE { ?o a qb:Observation ; qb:dataSet/a mcube:HeadlineDataSet ;
+            mcube:statistic <https://w3id.org/mappa-kb/id/statistic/orders-sopo> }"""
     )
     expected = int(next(iter(figures))[0])
     used = {u["statistic"].rsplit("/", 1)[-1]: u["figures"] for u in concept["usedIn"]}

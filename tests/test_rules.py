@@ -96,7 +96,7 @@ CUBE_BREAKAGES = [
     ),
     Breakage(
         "wrong-column-total",
-        _set_value("level23-yearly/level-all/category-1", "29", "30"),
+        _set_value("level23-yearly/level-2-and-3/category-1", "29", "30"),
         "TotalsEqualSumOfLevels",
         says="the levels add up to 29",
     ),
@@ -126,7 +126,7 @@ CUBE_BREAKAGES = [
     ),
     Breakage(
         "duplicate-observation",
-        _new_observation("copy", "orders-sopo", "all", "1", "43").replace("mcube:orders", "mcube:orders"),
+        _new_observation("copy", "orders-sopo", "all", "all", "43"),
         "NoDuplicateCells",
         says="appears twice",
     ),
@@ -176,9 +176,9 @@ CUBE_BREAKAGES = [
         + STEP
         + _set_value(f"{CUSTODY}/level-3/category-all", "1", "4")
         + STEP
-        + _set_value(f"{CUSTODY}/level-all/category-2", "5", "8")
+        + _set_value(f"{CUSTODY}/level-2-and-3/category-2", "5", "8")
         + STEP
-        + _set_value(f"{CUSTODY}/level-all/category-all", "5", "8"),
+        + _set_value(f"{CUSTODY}/level-2-and-3/category-all", "5", "8"),
         "CustodyWithinLevel23Yearly",
         WARNING,
         says="more than the 3",
@@ -214,7 +214,7 @@ CUBE_BREAKAGES += [
     Breakage(
         "second-source-disagrees",
         f"""INSERT DATA {{
-            dataset:durham-2010-11-snews a qb:DataSet ; qb:structure mcube:mappa-statistics ;
+            dataset:durham-2010-11-snews a qb:DataSet , mcube:PublishedDataSet ; qb:structure mcube:mappa-statistics ;
                 dcterms:title "MAPPA statistics: County Durham and Darlington, 2010/11 (from a news report)"@en ;
                 dcterms:source <https://w3id.org/mappa-kb/id/source/snews> ;
                 prov:wasDerivedFrom <https://w3id.org/mappa-kb/id/source/snews> .
@@ -381,11 +381,18 @@ COMPARED = ALL[:4] + CUBE_BREAKAGES[-5:] + GLOSSARY_BREAKAGES[-2:]
 
 
 def _for_pyshacl(files: list[Path]) -> list[Path]:
-    """The files pySHACL is compared on: all but the tidy-CSV sources past the first few. pySHACL runs
-    each SPARQL rule once per data set over the whole graph, so all 190-odd of them take it many minutes;
-    the fast engine checks all of them in every other test."""
-    sources = sorted({p.parent for p in files if "sources" in p.parts})
-    return [p for p in files if "sources" not in p.parts or p.parent in sources[:3]]
+    """The files pySHACL is compared on: the first few sources as published, and of the headline layer
+    the seed's area-year (which the breakages break). pySHACL runs each SPARQL rule once per data set over
+    the whole graph, so all 400-odd of them take it many minutes; the fast engine checks all of them in
+    every other test."""
+    sources = sorted({p.parent for p in files if "sources" in p.parts})[:3]
+
+    def kept(path: Path) -> bool:
+        if "sources" in path.parts:
+            return path.parent in sources
+        return "headline" not in path.parts or path.name == "durham-2010-11.ttl"
+
+    return [p for p in files if kept(p)]
 
 
 @pytest.mark.parametrize("breakage", COMPARED, ids=str)

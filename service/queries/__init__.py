@@ -25,6 +25,11 @@ def for_base(name: str, base_uri: str) -> str:
     return uris.rebase(load(name), base_uri)
 
 
+def is_true(value: str) -> bool:
+    """An xsd:boolean as a store writes it in results: "true" (Oxigraph) or "1" (Virtuoso)."""
+    return value in ("true", "1")
+
+
 class IncompleteAnswer(RuntimeError):
     """The store cut a fixed query's answer short (its row limit is lower than the data needs)."""
 
