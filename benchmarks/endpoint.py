@@ -381,6 +381,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     )
 
     servers: dict[str, tuple[str, subprocess.Popen, float]] = {}
+    test_servers: list[int] = []  # the process ids tools/start-test-servers.sh reports
     port = free_port()
     process = start(
         [sys.executable, "-m", "mappa_kb.cli", "serve", "--port", str(port), "--store", str(work / "store")],
@@ -429,7 +430,8 @@ def measure(args: argparse.Namespace, work: Path) -> None:
         loader = f"ld_dir('.', 'kb.nq', '{KB_GRAPH}'); rdf_loader_run(); checkpoint;"
         isql = ["isql-vt", settings["MAPPA_KB_TEST_VIRTUOSO_ISQL_PORT"], "dba", "dba", f"exec={loader}"]
         subprocess.run(isql, check=True, capture_output=True)
-        pid = int(subprocess.run(["pgrep", "-n", "-f", "virtuoso-t"], capture_output=True, text=True).stdout)
+        test_servers += [int(pid) for pid in settings["MAPPA_KB_TEST_SERVER_PIDS"].strip('"').split()]
+        pid = test_servers[1]  # (the script starts Oxigraph server, then Virtuoso)
         servers["virtuoso"] = (virtuoso, subprocess.Popen(["sleep", "0"]), float("nan"))
         servers["virtuoso"][1].pid = pid  # for peak memory
         # The scale-out deployment: the same service over Virtuoso (`mappa-kb serve --endpoint`).
@@ -550,8 +552,9 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     for name, (_, process, _) in servers.items():
         if name != "virtuoso":
             os.killpg(process.pid, 15)
-    subprocess.run(["pkill", "-f", "virtuoso-t .*configfile /tmp/"], check=False)
-    subprocess.run(["pkill", "-f", "oxigraph serve --location /tmp/"], check=False)
+    for pid in test_servers:  # what tools/start-test-servers.sh started, by its process ids
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 15)
 
 
 if __name__ == "__main__":

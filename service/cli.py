@@ -289,7 +289,12 @@ def _query(args: argparse.Namespace) -> int:
     from .config import ConfigError, Settings
     from .query import QueryRefused, run_query
 
-    if (args.text is None) == (args.file is None):
+    if args.text is None and args.file is None:
+        print(
+            "mappa-kb query: no query given: give it as an argument, or a file with --file", file=sys.stderr
+        )
+        return EXIT_UNREADABLE
+    if args.text is not None and args.file is not None:
         print("mappa-kb query: give the query as an argument or with --file, not both", file=sys.stderr)
         return EXIT_UNREADABLE
     try:

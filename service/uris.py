@@ -67,6 +67,11 @@ def slug(text: str) -> str:
     return value
 
 
+def is_segment(value: str) -> bool:
+    """Whether ``value`` can be a segment of our URIs (lowercase letters, digits, single hyphens)."""
+    return bool(_SLUG.match(value))
+
+
 def _segment(value: str) -> str:
     if not _SLUG.match(value):
         raise ValueError(f"{value!r} is not a valid URI segment (lowercase letters, digits, hyphens)")

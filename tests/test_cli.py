@@ -170,3 +170,10 @@ def test_conflicts_lists_the_real_disagreements_of_the_shared_sources(capsys) ->
     text = capsys.readouterr().out
     assert text.startswith(f"{len(found)} cell(s) where sources disagree")
     assert "the headline uses 787 from https://durhamhits.co.uk/" in text
+
+
+def test_query_without_a_query_says_what_is_missing(capsys) -> None:
+    assert main(["query"]) == 2
+    assert "no query given" in capsys.readouterr().err
+    assert main(["query", "ASK {}", "--file", "q.rq"]) == 2
+    assert "not both" in capsys.readouterr().err

@@ -85,6 +85,10 @@ def test_each_data_set_has_a_csv_distribution_with_its_figures(live_server: str,
 def test_an_unknown_data_set_csv_is_404(live_server: str) -> None:
     assert get(live_server, "/dumps/dataset/atlantis-2010-11.csv").status_code == 404
     assert get(live_server, "/dumps/knowledge-base.exe").status_code == 404
+    # A name no data set can have is the client's mistake (404), not the store's (503).
+    for slug in ("a%20b", "%3Cx%3E", "Durham-2010-11", "durham--2010", "%22"):
+        answer = get(live_server, f"/dumps/dataset/{slug}.csv")
+        assert answer.status_code == 404 and "Retry-After" not in answer.headers, slug
 
 
 def test_the_sitemap_lists_pages_that_answer(live_server: str) -> None:

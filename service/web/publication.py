@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from .. import queries
+from .. import queries, uris
 from ..export import tidy_rows, to_csv
 from ..negotiation import DOCUMENTS, GRAPHS, by_name
 from .glossary import glossary
@@ -145,6 +145,8 @@ def _dump_file(format_name: str, extension: str) -> Path:
 @blueprint.route("/dumps/dataset/<slug>.csv")
 def dataset_csv(slug: str) -> Response:
     """One data set as tidy CSV: what `mappa-kb export` writes for it."""
+    if not uris.is_segment(slug):  # no data set is named so: the client's mistake, not the store's
+        return error(404, f"there is no data set '{slug[:100]}'; the list is at /datasets")
     store = current_store()
     cells = queries.select(store, "export-csv", _base(), (("dataset", _base() + "id/dataset/" + slug),))
     if not cells:
