@@ -137,7 +137,7 @@ def _merge(group: AreaYear, existing: Path | None, replacing: bool) -> tuple[str
             before = _cells(Graph().parse(existing, format="turtle"))
         after = _cells(new)
         changes = _compare(before, after, source)
-        return to_turtle(group), changes
+        return to_turtle(group, new), changes
     old = Graph().parse(existing, format="turtle")
     before, incoming = _cells(old), _cells(new)
     changes = [c for c in _compare(before, incoming, source) if c.kind != "remove"]
@@ -150,12 +150,7 @@ def _merge(group: AreaYear, existing: Path | None, replacing: bool) -> tuple[str
     for dataset in set(merged.subjects(MCUBE.areaAsWritten, None)):  # one spelling, whatever the order
         first = min(merged.objects(dataset, MCUBE.areaAsWritten), key=str)
         merged.set((dataset, MCUBE.areaAsWritten, first))
-    return _with_header(group, merged), changes
-
-
-def _with_header(group: AreaYear, graph: Graph) -> str:
-    head = to_turtle(group).split("@prefix", 1)[0]
-    return head + graph.serialize(format="turtle")
+    return to_turtle(group, merged), changes
 
 
 def _compare(before: dict[str, str], after: dict[str, str], source: str) -> list[CellChange]:
