@@ -199,7 +199,8 @@ def worker_main(connection: Connection, store_path: str, memory_copy: bool) -> N
     while True:
         try:
             request = connection.recv()
-        except EOFError:  # the service closed the pool, or ended
+        # The service closed the pool, or ended: a socket closed with bytes unread is reset, not at its end.
+        except (EOFError, ConnectionResetError):
             return
         reply = _reply(stores, aggregates, request) if stores else ("unavailable", unreadable)
         try:
