@@ -24,7 +24,7 @@ from endpoint import COUNTER, free_port, load_urls, memory_mb, scratch, start, w
 from validate_national import build_national_cube
 
 from mappa_kb import paths
-from mappa_kb.store import build_store
+from mappa_kb.engine.versions import build_store
 
 TERMS = [
     "sopo",

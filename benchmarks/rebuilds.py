@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from endpoint import free_port, start, wait_ready
 from soak import MIX, memory_by_role
 
-from mappa_kb.store import build_store
+from mappa_kb.engine.versions import build_store
 
 
 def main() -> None:

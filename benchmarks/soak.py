@@ -165,7 +165,7 @@ def main() -> None:
     )
     files = [str(p) for p in paths.turtle_files("ontology")] + [str(p) for p in sorted(data.rglob("*.ttl"))]
     subprocess.run(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from mappa_kb.store import build_store; "
+        [sys.executable, "-c", "import sys; from pathlib import Path; from mappa_kb.engine.versions import build_store; "
          "build_store(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])", str(store), *files],
         check=True,
     )  # fmt: skip

@@ -21,9 +21,9 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
 
 from mappa_kb import paths
-from mappa_kb.cube import AreaYear, Cell, SourceTable, to_turtle
+from mappa_kb.knowledge.cube import AreaYear, Cell, SourceTable, to_turtle
 from mappa_kb.uris import MAPPA
-from mappa_kb.validate import validate_files
+from mappa_kb.validation.validate import validate_files
 
 GRIDS = {  # table -> levels it has (categories are always 1, 2, 3, total)
     "eligible_snapshot": ("1", "2", "3", "total"),

@@ -12,22 +12,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, paths
+from mappa_kb import __version__, paths
 
 # The commands import what they use when they run: every process a command spawns imports this module
 # again, and `serve` spawns its query workers' forker.
 if TYPE_CHECKING:
-    from .validate import ValidationReport
+    from mappa_kb.validation.validate import ValidationReport
 
-# `mappa-kb serve`'s defaults: two service processes per core, each with this many threads.
-SERVE_PROCESSES = 2 * (os.cpu_count() or 1)
+# `mappa-kb serve`'s defaults: one service process per core (measured: two per core spent more on
+# switching between them than keep-alive imbalance cost), each with this many threads.
+SERVE_PROCESSES = os.cpu_count() or 1
 SERVE_THREADS = 8
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
 def _severity_name(severity: str) -> str:
-    from .validate import INFO, VIOLATION, WARNING
+    from mappa_kb.validation.validate import INFO, VIOLATION, WARNING
 
     return {VIOLATION: "violation", WARNING: "warning", INFO: "info"}.get(severity, severity)
 
@@ -91,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=SERVE_PROCESSES,
-        help="service processes (default: two per core)",
+        help="service processes (default: one per core)",
     )
     serve.add_argument(
         "--threads",
@@ -207,10 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from .config import ConfigError, Settings
-    from .remote import KB_GRAPH, load_remote
-    from .store import StoreUnavailable
-    from .workers import QueryFailed, QueryTimeout
+    from mappa_kb.config import ConfigError, Settings
+    from mappa_kb.engine.interface import QueryFailed, QueryTimeout, StoreUnavailable
+    from mappa_kb.engine.remote import KB_GRAPH, load_remote
 
     try:
         settings = Settings.from_environment()
@@ -228,7 +228,7 @@ def _load(args: argparse.Namespace) -> int:
 def _build_or_serve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .forker import WorkerForker
+    from mappa_kb.engine.forker import WorkerForker
 
     forker = None
     if args.command == "serve":
@@ -236,8 +236,9 @@ def _build_or_serve(args: argparse.Namespace) -> int:
         # First of all: the forker imports the query workers' code while this process imports the rest.
         forker = WorkerForker.start()
 
-    from .config import ConfigError, Settings
-    from .store import StoreUnavailable, build_store, check_store
+    from mappa_kb.config import ConfigError, Settings
+    from mappa_kb.engine.interface import StoreUnavailable
+    from mappa_kb.engine.versions import build_store, check_store
 
     try:
         settings = Settings.from_environment()
@@ -265,7 +266,7 @@ def _build_or_serve(args: argparse.Namespace) -> int:
         except StoreUnavailable as error:
             print(f"mappa-kb serve: {error}; rebuild it with `mappa-kb build`", file=sys.stderr)
             return EXIT_UNREADABLE
-    from .web.server import serve
+    from mappa_kb.web.server import serve
 
     print(f"serving http://{args.host}:{args.port}/sparql", flush=True)
     serve(settings, args.host, args.port, args.workers, args.threads, forker)
@@ -286,8 +287,8 @@ def _share_metrics_between_processes() -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from .config import ConfigError, Settings
-    from .query import QueryRefused, run_query
+    from mappa_kb.config import ConfigError, Settings
+    from mappa_kb.engine.query import QueryRefused, run_query
 
     if args.text is None and args.file is None:
         print(
@@ -314,7 +315,7 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate import UnreadableInput, expand, validate_files
+    from mappa_kb.validation.validate import UnreadableInput, expand, validate_files
 
     try:
         files = expand(args.paths) if args.paths else paths.knowledge_base_files()
@@ -331,7 +332,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def report_text(report: ValidationReport, files: Sequence[Path]) -> str:
     """A readable report: a verdict, then each broken rule with the cells it names."""
-    from .validate import VIOLATION, WARNING
+    from mappa_kb.validation.validate import VIOLATION, WARNING
 
     lines = [
         f"{'Conforms' if report.conforms else 'Does not conform'}: {len(files)} file(s), "
@@ -352,7 +353,7 @@ def report_text(report: ValidationReport, files: Sequence[Path]) -> str:
 
 
 def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
-    from .validate import VIOLATION, WARNING
+    from mappa_kb.validation.validate import VIOLATION, WARNING
 
     return json.dumps(
         {
@@ -382,9 +383,9 @@ def report_json(report: ValidationReport, files: Sequence[Path]) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from .ingest import IngestError
-    from .ingest.publish import ChangeRefused, PublishRefused, publish
-    from .validate import WARNING
+    from mappa_kb.ingest import IngestError
+    from mappa_kb.ingest.publish import ChangeRefused, PublishRefused, publish
+    from mappa_kb.validation.validate import WARNING
 
     out = args.out or paths.kb_root() / "data"
     try:
@@ -431,7 +432,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _print_warning_counts(report: ValidationReport) -> None:
     """After an ingest, what the knowledge base warns of, rule by rule (`validate` gives each one)."""
-    from .validate import WARNING
+    from mappa_kb.validation.validate import WARNING
 
     for rule, results in report.by_rule().items():
         if results[0].severity == WARNING:
@@ -459,8 +460,8 @@ def _print_changes(changes: list, every: bool) -> None:  # changes: list[publish
 
 def _rebuild_after_ingest(store: Path | None) -> int:
     """Build the store from the knowledge base just published to, so a running service serves it."""
-    from .config import ConfigError, Settings
-    from .store import build_store
+    from mappa_kb.config import ConfigError, Settings
+    from mappa_kb.engine.versions import build_store
 
     try:
         settings = Settings.from_environment()
@@ -487,8 +488,8 @@ def _is_tidy_csv(path: Path, data: bytes) -> bool:
 
 
 def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
-    from .cube import NOT_COLLECTED
-    from .ingest.tidy_csv import read_csv
+    from mappa_kb.ingest.tidy_csv import read_csv
+    from mappa_kb.knowledge.cube import NOT_COLLECTED
 
     read = read_csv(
         data,
@@ -514,9 +515,9 @@ def _read_tidy_csv(args: argparse.Namespace, data: bytes):  # -> CsvRead
 def _read_report(args: argparse.Namespace, data: bytes) -> list:  # -> list[AreaYear]
     """Every area-year a report's text (of any era's layout, a Hansard answer, a table by area) holds;
     what was read, and each table-like line that was not, is said on the way."""
-    from .areas import resolve_area
-    from .ingest import IngestError
-    from .ingest.report_text import read_tables
+    from mappa_kb.ingest import IngestError
+    from mappa_kb.ingest.report_text import read_tables
+    from mappa_kb.knowledge.areas import resolve_area
 
     try:
         text = data.decode("utf-8-sig")
@@ -555,7 +556,7 @@ def _read_report(args: argparse.Namespace, data: bytes) -> list:  # -> list[Area
 
 
 def _slug_of(path: Path) -> str:
-    from . import uris
+    from mappa_kb import uris
 
     try:
         return uris.slug(path.stem)
@@ -564,9 +565,9 @@ def _slug_of(path: Path) -> str:
 
 
 def _conflicts(args: argparse.Namespace) -> int:
-    from . import headline
-    from .loading import load_store
-    from .validate import UnreadableInput, expand
+    from mappa_kb.engine.loading import load_store
+    from mappa_kb.knowledge import headline
+    from mappa_kb.validation.validate import UnreadableInput, expand
 
     try:
         files = expand(args.paths) if args.paths else paths.knowledge_base_files()
@@ -607,8 +608,8 @@ def _conflict_json(conflict) -> dict:  # conflict: headline.Conflict
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import export_rows, to_csv
-    from .validate import UnreadableInput, expand
+    from mappa_kb.knowledge.export import export_rows, to_csv
+    from mappa_kb.validation.validate import UnreadableInput, expand
 
     try:
         files = paths.turtle_files("ontology") + expand(args.paths) if args.paths else None

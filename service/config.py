@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import uris
+from mappa_kb import uris
 
 
 class ConfigError(ValueError):
@@ -28,12 +28,17 @@ class Settings:
     # Every query is stopped after this many seconds, and its results cut after this many rows.
     query_timeout: float = 30.0
     max_rows: int = 10000
+    # An answer is also cut before its values pass this many bytes (the header says so), and a query is
+    # stopped (503) if it makes its worker grow by more than this many MB.
+    max_answer_bytes: int = 32 * 1024 * 1024
+    query_memory_mb: int = 1024
     # Worker processes that run queries, for each service process (`serve` starts two per core); a
     # runaway query holds one of them, never the others.
     query_workers: int = 2
-    # Each query worker answers from an in-memory copy of the store once loaded (3-5x faster on joins
-    # and aggregates), if the copy fits in this many MB (about 300 bytes a triple); 0: always from disk.
-    memory_copy_mb: int = 1024
+    # Each query worker may also answer from its own in-memory copy of the store (2-3x faster on joins
+    # that the columnar copy does not answer), if the copy fits in this many MB (about 300 bytes a
+    # triple). Off by default: the copies are not shared, so memory would grow with the workers.
+    memory_copy_mb: int = 0
     # An external SPARQL 1.1 server to serve from instead of the embedded store (None: embedded).
     endpoint: str | None = None
     # SPARQL endpoints a query may call with SERVICE; none by default: the server fetches nothing.
@@ -69,6 +74,12 @@ class Settings:
             store_path=Path(store),
             query_timeout=_number(environ, "MAPPA_KB_QUERY_TIMEOUT", cls.query_timeout, float, 0.1, 3600),
             max_rows=_number(environ, "MAPPA_KB_MAX_ROWS", cls.max_rows, int, 1, 10_000_000),
+            max_answer_bytes=_number(
+                environ, "MAPPA_KB_MAX_ANSWER_BYTES", cls.max_answer_bytes, int, 1024, 2**31
+            ),
+            query_memory_mb=_number(
+                environ, "MAPPA_KB_QUERY_MEMORY_MB", cls.query_memory_mb, int, 16, 1_000_000
+            ),
             query_workers=_number(environ, "MAPPA_KB_QUERY_WORKERS", cls.query_workers, int, 1, 64),
             memory_copy_mb=_number(environ, "MAPPA_KB_MEMORY_COPY_MB", cls.memory_copy_mb, int, 0, 1_000_000),
             endpoint=_endpoint(environ.get("MAPPA_KB_ENDPOINT", "").strip() or None, "MAPPA_KB_ENDPOINT"),
@@ -125,6 +136,8 @@ FILE_KEYS = {
     "store": "MAPPA_KB_STORE",
     "query_timeout": "MAPPA_KB_QUERY_TIMEOUT",
     "max_rows": "MAPPA_KB_MAX_ROWS",
+    "max_answer_bytes": "MAPPA_KB_MAX_ANSWER_BYTES",
+    "query_memory_mb": "MAPPA_KB_QUERY_MEMORY_MB",
     "query_workers": "MAPPA_KB_QUERY_WORKERS",
     "memory_copy_mb": "MAPPA_KB_MEMORY_COPY_MB",
     "endpoint": "MAPPA_KB_ENDPOINT",

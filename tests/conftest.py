@@ -63,7 +63,7 @@ def kb() -> Graph:
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded store, freshly built from the shipped Turtle."""
-    from mappa_kb.store import build_store
+    from mappa_kb.engine.versions import build_store
 
     store_path = tmp_path_factory.mktemp("store") / "store"
     build_store(store_path)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mappa_kb.charts import (
+from mappa_kb.knowledge.charts import (
     Point,
     Series,
     grouped_bars_svg,
@@ -22,7 +22,7 @@ from mappa_kb.charts import (
     time_series_svg,
     years_of,
 )
-from mappa_kb.statistics import Figure
+from mappa_kb.knowledge.statistics import Figure
 from mappa_kb.web import pages
 
 SVG = "{http://www.w3.org/2000/svg}"

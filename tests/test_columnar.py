@@ -22,9 +22,12 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mappa_kb import columnar
-from mappa_kb.store import KB_GRAPH, EmbeddedStore, build_store
-from mappa_kb.workers import Dataset, _reply
+from mappa_kb.engine import columnar
+from mappa_kb.engine.embedded import EmbeddedStore
+from mappa_kb.engine.guard import check_query
+from mappa_kb.engine.interface import KB_GRAPH, Dataset
+from mappa_kb.engine.versions import build_store
+from mappa_kb.engine.workers import MAX_BYTES, _reply
 
 from .conftest import running_service
 from .test_operations import _metric
@@ -243,7 +246,9 @@ def test_answers_only_oxigraph_can_give_are_left_to_it(
     plan = columnar.plan(query)
     assert plan is not None and copy.answer(plan) is None
     # In the worker, Oxigraph answers it instead.
-    status, result = _reply({"disk": oxigraph}, copy, (query, "json", 100, Dataset((KB_GRAPH,)), ()))
+    status, result = _reply(
+        {"disk": oxigraph}, copy, (check_query(query), "json", 100, MAX_BYTES, Dataset((KB_GRAPH,)), ())
+    )
     assert status == "ok" and result.copy == "disk"
 
 
@@ -253,7 +258,9 @@ def test_a_join_past_the_row_cap_is_left_to_oxigraph(engines, monkeypatch: pytes
     assert copy.answer(columnar.plan(query)) is not None
     monkeypatch.setattr(columnar, "ROW_CAP", 2100 * 2100 - 1)
     assert copy.answer(columnar.plan(query)) is None
-    status, result = _reply({"disk": oxigraph}, copy, (query, "json", 100, Dataset((KB_GRAPH,)), ()))
+    status, result = _reply(
+        {"disk": oxigraph}, copy, (check_query(query), "json", 100, MAX_BYTES, Dataset((KB_GRAPH,)), ())
+    )
     assert status == "ok" and result.copy == "disk" and b'"4410000"' in result.body
 
 
@@ -354,12 +361,16 @@ def test_plain_solutions_are_sliced_and_cut_as_oxigraph_slices_and_cuts_them(
     names, sliced = copy.answer(columnar.plan(everything + " LIMIT 7 OFFSET 3"))
     assert len(sliced) == 7 and {tuple(row[name] for name in names) for row in sliced} <= rows
     # Past the size limit, one more row than the limit, for the caller to say the answer was cut.
-    status, result = _reply({"disk": oxigraph}, copy, (everything, "csv", 5, Dataset((KB_GRAPH,)), ()))
+    status, result = _reply(
+        {"disk": oxigraph}, copy, (check_query(everything), "csv", 5, MAX_BYTES, Dataset((KB_GRAPH,)), ())
+    )
     assert status == "ok" and result.copy == "columnar" and result.truncated and result.rows == 5
     assert len(result.body.decode().strip().splitlines()) == 1 + 5
     # More solutions to sort than this path sorts: Oxigraph answers.
     monkeypatch.setattr(columnar, "SORT_CAP", 100)
     ordered = everything + " ORDER BY ?v"
     assert copy.answer(columnar.plan(ordered)) is None
-    status, result = _reply({"disk": oxigraph}, copy, (ordered, "csv", 5, Dataset((KB_GRAPH,)), ()))
+    status, result = _reply(
+        {"disk": oxigraph}, copy, (check_query(ordered), "csv", 5, MAX_BYTES, Dataset((KB_GRAPH,)), ())
+    )
     assert status == "ok" and result.copy == "disk"

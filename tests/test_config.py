@@ -33,8 +33,8 @@ def test_http_caching_time_is_set_in_seconds() -> None:
 
 
 def test_the_memory_copy_budget_is_a_whole_number_of_megabytes() -> None:
-    assert Settings.from_environment({}).memory_copy_mb == 1024
-    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "0"}).memory_copy_mb == 0
+    assert Settings.from_environment({}).memory_copy_mb == 0  # off: the copies are not shared
+    assert Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "512"}).memory_copy_mb == 512
     with pytest.raises(ConfigError, match="MAPPA_KB_MEMORY_COPY_MB: 'lots' is not a whole number"):
         Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "lots"})
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from mappa_kb import columnar
-from mappa_kb.store import EmbeddedStore, build_store, counted_variable, size_record
+from mappa_kb.engine import columnar
+from mappa_kb.engine.embedded import EmbeddedStore
+from mappa_kb.engine.guard import counted_variable
+from mappa_kb.engine.versions import build_store, size_record
 
 from .test_operations import _metric
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from mappa_kb import paths
-from mappa_kb.store import build_store
+from mappa_kb.engine.versions import build_store
 
 from .conftest import logged_requests, not_here, running_service
 from .nginx_front import missing, nginx_front

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import requests
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "service" / "examples").glob("*.rq"))
+EXAMPLES = sorted(
+    (Path(__file__).resolve().parent.parent / "service" / "knowledge" / "examples").glob("*.rq")
+)
 
 
 def test_there_are_example_queries() -> None:

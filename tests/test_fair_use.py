@@ -58,23 +58,3 @@ def test_counts_left_by_a_process_that_died_mid_query_expire() -> None:
     assert table.admit("a", now=0.0) is None  # and never finished: its process died
     assert table.admit("a", now=5.0).reason == "concurrent"
     assert table.admit("a", now=11.0) is None  # the lost count has expired
-
-
-def test_an_answer_sent_again_spends_a_token_but_holds_no_place() -> None:
-    table = ClientTable(per_minute=3, concurrent=1)
-    assert table.admit("a", now=0.0) is None  # one query running: the most this client may run
-    # A replay runs no query, so the running count does not refuse it; it spends the rate's tokens.
-    assert table.spend("a", now=0.0) is None and table.spend("a", now=0.0) is None
-    refusal = table.spend("a", now=0.0)
-    assert refusal is not None and (refusal.reason, refusal.retry_after) == ("rate", 20.0)
-    assert table.admit("a", now=0.0).reason == "concurrent"  # the replays left the running count alone
-    table.finished("a")
-    assert table.admit("a", now=0.0).reason == "rate"
-    assert table.spend("a", now=20.0) is None  # one token back after 20 s
-
-
-def test_with_no_rate_limit_answers_sent_again_are_never_refused() -> None:
-    table = ClientTable(per_minute=0, concurrent=1)
-    assert table.admit("a", now=0.0) is None
-    assert all(table.spend("a", now=0.0) is None for _ in range(1000))
-    assert table.admit("a", now=0.0).reason == "concurrent"

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from mappa_kb.forker import WorkerForker
-from mappa_kb.store import KB_GRAPH
-from mappa_kb.workers import Dataset, QueryTimeout, QueryWorkers
+from mappa_kb.engine.forker import WorkerForker
+from mappa_kb.engine.guard import check_query
+from mappa_kb.engine.interface import KB_GRAPH, Dataset, QueryTimeout
+from mappa_kb.engine.workers import QueryWorkers
 
 from .conftest import free_port, running_service, serve_command, wait_for
 
@@ -57,7 +58,7 @@ def _children_running(main: int, command: bytes) -> set[int]:
 
 
 def _ask(pool: QueryWorkers) -> bool:
-    result = pool.run(SMALL, "json", Dataset((KB_GRAPH,)))
+    result = pool.run(check_query(SMALL), "json", Dataset((KB_GRAPH,)))
     return b'"boolean":true' in result.body.replace(b" ", b"")
 
 
@@ -72,7 +73,7 @@ def test_forked_workers_answer_and_a_runaway_one_is_killed_and_reaped(built_stor
         assert first not in children(os.getpid())
         assert _ask(pool)
         with pytest.raises(QueryTimeout, match="longer than the 2 s limit"):
-            pool.run(RUNAWAY, "json", Dataset((KB_GRAPH,)))
+            pool.run(check_query(RUNAWAY), "json", Dataset((KB_GRAPH,)))
         # Killed and reaped (not left a zombie), and another worker forked in its place, which answers.
         assert wait_for(lambda: not _running(first), 10)
         assert wait_for(lambda: len(children(forker.process.pid)) == 1, 10)

@@ -20,9 +20,9 @@ from rdflib.namespace import RDF
 
 from mappa_kb import paths
 from mappa_kb.cli import main
-from mappa_kb.export import export_rows
 from mappa_kb.ingest import IngestError
 from mappa_kb.ingest.tidy_csv import COLUMNS, read_csv
+from mappa_kb.knowledge.export import export_rows
 
 from .conftest import shared_file
 
@@ -327,7 +327,7 @@ def test_any_valid_rows_round_trip_through_rdf(tmp_path: Path, area, year, sourc
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows([COLUMNS, *lines])
     read = read_csv(text.getvalue().encode())
-    from mappa_kb.cube import build_dataset
+    from mappa_kb.knowledge.cube import build_dataset
 
     folder = tmp_path / f"case-{hashlib.sha256(text.getvalue().encode()).hexdigest()[:12]}"
     shutil.rmtree(folder, ignore_errors=True)  # (the same example may come again)
@@ -346,7 +346,7 @@ def test_a_refused_read_raises_with_the_line() -> None:
 def test_pages_show_where_sources_disagree_and_the_other_figures(tmp_path: Path, kb_root: Path) -> None:
     import requests
 
-    from mappa_kb.store import build_store
+    from mappa_kb.engine.versions import build_store
 
     from .conftest import running_service
 

@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mappa_kb.cli import main
-from mappa_kb.cube import NOT_COLLECTED, AreaYear, joinable_codes
 from mappa_kb.ingest import IngestError
 from mappa_kb.ingest.report_text import ReportRead, read_report, read_tables
+from mappa_kb.knowledge.cube import NOT_COLLECTED, AreaYear, joinable_codes
 
 from .conftest import SEED, shared_file
 

@@ -13,19 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from mappa_kb import store as store_module
+from mappa_kb.engine import embedded as store_module
+from mappa_kb.engine.embedded import INLINE_CHARACTERS, INLINE_GRAPHS, INLINE_ROWS, EmbeddedStore
+from mappa_kb.engine.interface import Dataset, QueryRefused, Result, StoreUnavailable
+from mappa_kb.engine.versions import build_store, versions_folder
 from mappa_kb.negotiation import RESULTS
-from mappa_kb.store import (
-    INLINE_CHARACTERS,
-    INLINE_GRAPHS,
-    INLINE_ROWS,
-    EmbeddedStore,
-    QueryRefused,
-    StoreUnavailable,
-    build_store,
-    versions_folder,
-)
-from mappa_kb.workers import Dataset, Result
 
 from .conftest import running_service, wait_for
 from .test_operations import _metric

@@ -7,10 +7,12 @@ import csv
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
 
-from mappa_kb import headline, paths, qb_integrity
-from mappa_kb.loading import load_store
+from mappa_kb import paths
+from mappa_kb.engine.loading import load_store
+from mappa_kb.knowledge import headline
 from mappa_kb.uris import FOAF, MAPPA, SOURCE_BASE
-from mappa_kb.validate import rule_of, validate_files
+from mappa_kb.validation import qb_integrity
+from mappa_kb.validation.validate import rule_of, validate_files
 
 from .conftest import shared_file
 

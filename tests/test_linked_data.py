@@ -10,7 +10,7 @@ import requests
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from mappa_kb.store import build_store
+from mappa_kb.engine.versions import build_store
 
 from .conftest import running_service
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from mappa_kb.store import EmbeddedStore, build_store
-from mappa_kb.workers import memory_snapshot
+from mappa_kb.engine.embedded import EmbeddedStore
+from mappa_kb.engine.versions import build_store
+from mappa_kb.engine.workers import memory_snapshot
 
 from .conftest import wait_for
 
@@ -31,7 +32,7 @@ def _sorted_lines(body: bytes) -> list[bytes]:
 
 def test_the_memory_copy_gives_the_disk_store_s_answers(built_store: Path) -> None:
     on_disk = EmbeddedStore(built_store, workers=1, memory_copy_mb=0)
-    in_memory = EmbeddedStore(built_store, workers=1)
+    in_memory = EmbeddedStore(built_store, workers=1, memory_copy_mb=1024)
     try:
         assert _answered_from_memory(in_memory)
         for text, format_name in QUERIES:
@@ -47,7 +48,7 @@ def test_the_memory_copy_gives_the_disk_store_s_answers(built_store: Path) -> No
 def test_without_its_snapshot_a_store_is_answered_from_disk(tmp_path: Path) -> None:
     target, triples, _ = build_store(tmp_path / "store")
     memory_snapshot(target.resolve()).unlink()
-    store = EmbeddedStore(target, workers=1)
+    store = EmbeddedStore(target, workers=1, memory_copy_mb=1024)
     try:
         time.sleep(2)  # time enough for a copy to load, were there one
         answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } }", "csv")  # (not its size)
@@ -59,7 +60,7 @@ def test_without_its_snapshot_a_store_is_answered_from_disk(tmp_path: Path) -> N
 def test_a_snapshot_that_does_not_parse_leaves_the_disk_store_answering(tmp_path: Path) -> None:
     target, triples, _ = build_store(tmp_path / "store")
     memory_snapshot(target.resolve()).write_text('<broken> <not> "closed .\n', encoding="utf-8")
-    store = EmbeddedStore(target, workers=1)
+    store = EmbeddedStore(target, workers=1, memory_copy_mb=1024)
     try:
         assert not _answered_from_memory(store, seconds=3)
         answer = store.run("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } }", "csv")  # (not its size)

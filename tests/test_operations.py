@@ -98,8 +98,7 @@ def test_every_request_is_one_json_log_line(built_store: Path) -> None:
 
 
 def test_log_lines_of_concurrent_requests_stay_whole(built_store: Path) -> None:
-    # Lines are written with one system call each, not under logging's lock: from many threads of two
-    # processes at once, answered and sent again, each line must still be whole and none lost.
+    # From many threads of two processes at once, each line must still be whole and none lost.
     limits = {"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000"}
     with running_service(built_store, serve_args=("--workers", "2"), **limits) as url:
 
@@ -117,7 +116,6 @@ def test_log_lines_of_concurrent_requests_stay_whole(built_store: Path) -> None:
         time.sleep(0.5)
         answers = logged_requests()
     assert len(answers) == 8 * 40 and {a["status"] for a in answers} == {200}
-    assert sum(1 for a in answers if a.get("replayed")) >= 8 * 40 - 2 * 4 * 8  # most were sent again
 
 
 def test_a_client_over_the_rate_gets_429_with_retry_after(built_store: Path) -> None:

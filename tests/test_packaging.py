@@ -34,7 +34,10 @@ def test_wheel_ships_the_turtle_and_its_mappa_kb_validates_outside_the_checkout(
     names = zipfile.ZipFile(wheel).namelist()
     for folder in ("ontology", "shapes", "data"):
         assert any(n.startswith(f"mappa_kb/{folder}/") and n.endswith(".ttl") for n in names), folder
-    assert "mappa_kb/qb_ic/ic-12.rq" in names and "mappa_kb/queries/describe-cells.rq" in names
+    assert (
+        "mappa_kb/validation/qb_ic/ic-12.rq" in names
+        and "mappa_kb/knowledge/queries/describe-cells.rq" in names
+    )
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

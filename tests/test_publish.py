@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from mappa_kb import paths
 from mappa_kb.cli import main
-from mappa_kb.export import export_rows
 from mappa_kb.ingest.tidy_csv import COLUMNS
+from mappa_kb.knowledge.export import export_rows
 
 from .conftest import shared_file
 

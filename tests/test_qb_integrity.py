@@ -1,4 +1,4 @@
-"""Tests for mappa_kb.qb_integrity: the W3C Data Cube normalization and integrity constraints IC-1 ... IC-21.
+"""Tests for mappa_kb.validation.qb_integrity: the W3C Data Cube normalization and integrity constraints IC-1 ... IC-21.
 
 Every test starts from the well-formed cube in tests/fixtures/qb/well-formed-cube.ttl, breaks it with a
 SPARQL update on the loaded store (before normalization, as a publisher's data would be), normalizes
@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from mappa_kb import qb_integrity
+from mappa_kb.validation import qb_integrity
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "qb"
 CUBE = FIXTURE_DIR / "well-formed-cube.ttl"

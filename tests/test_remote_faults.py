@@ -15,10 +15,13 @@ import pytest
 import requests
 
 from mappa_kb import paths
-from mappa_kb.remote import load_remote
+from mappa_kb.engine.remote import load_remote
 
 from .conftest import not_here, running_service, wait_for
 from .external_servers import Server, missing
+
+# One worker runs every test of the external servers (they load and change the same graphs there).
+pytestmark = pytest.mark.xdist_group("external-servers")
 
 TIME_LIMIT = 3.0
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

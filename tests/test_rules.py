@@ -19,8 +19,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, SKOS
 
 from mappa_kb import paths
-from mappa_kb.shacl_engine import ValidationResult
-from mappa_kb.validate import VIOLATION, WARNING, rule_of, validate_files
+from mappa_kb.validation.shacl_engine import ValidationResult
+from mappa_kb.validation.validate import VIOLATION, WARNING, rule_of, validate_files
 
 SHAPES = "https://w3id.org/mappa-kb/def/shapes/"
 PREFIXES = """

@@ -14,7 +14,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from mappa_kb import paths, uris
-from mappa_kb.cube import joinable_codes
+from mappa_kb.knowledge.cube import joinable_codes
 
 from .conftest import shared_file
 

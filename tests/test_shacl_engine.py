@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mappa_kb.shacl_engine import compile_shapes
-from mappa_kb.validate import load_shapes, validate_files
+from mappa_kb.validation.shacl_engine import compile_shapes
+from mappa_kb.validation.validate import load_shapes, validate_files
 
 DATA = """
 @prefix ex: <http://example.org/> .

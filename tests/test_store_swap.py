@@ -11,9 +11,10 @@ from pathlib import Path
 
 import requests
 
-from mappa_kb import columnar, paths
-from mappa_kb.store import VERSION_FILE, build_store, size_record, versions_folder
-from mappa_kb.workers import memory_snapshot
+from mappa_kb import paths
+from mappa_kb.engine import columnar
+from mappa_kb.engine.versions import VERSION_FILE, build_store, size_record, versions_folder
+from mappa_kb.engine.workers import memory_snapshot
 
 from .conftest import running_service, wait_for
 

@@ -1,4 +1,10 @@
-"""Readers that turn a source (report text, tidy CSV) into figures for the one cube builder."""
+"""Ingest: a source in, its figures published into data/ or nothing changed.
+
+It owns the readers that turn a source into figures for the one cube builder (``report``: an annual
+report's text, every era's layouts; ``tidy_csv``: the tidy CSV layout; ``notes``: what a note says of a
+figure) and the publishing step (``publish``): an additive merge into ``data/sources/``, validated
+before anything is written, the headline layer derived again, and data/ swapped in one rename.
+"""
 
 
 class IngestError(ValueError):

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .. import headline, paths
-from ..cube import AreaYear, build_dataset, new_graph, to_turtle
-from ..loading import load_store
-from ..uris import MCUBE, QB, SDMX_MEASURE
-from ..validate import ValidationReport, validate_files
+from mappa_kb import paths
+from mappa_kb.engine.loading import load_store
+from mappa_kb.knowledge import headline
+from mappa_kb.knowledge.cube import AreaYear, build_dataset, new_graph, to_turtle
+from mappa_kb.uris import MCUBE, QB, SDMX_MEASURE
+from mappa_kb.validation.validate import ValidationReport, validate_files
 
 SOURCES = "sources"
 HEADLINE = "headline"

@@ -3,7 +3,15 @@ lives in the package ``report`` (one module per layout concern)."""
 
 from __future__ import annotations
 
-from .report import STATISTICS_PAGE, TEXT_TABLE, Line, ReportRead, prose_figures, read_report, read_tables
+from mappa_kb.ingest.report import (
+    STATISTICS_PAGE,
+    TEXT_TABLE,
+    Line,
+    ReportRead,
+    prose_figures,
+    read_report,
+    read_tables,
+)
 
 __all__ = [
     "STATISTICS_PAGE",

@@ -19,11 +19,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ..areas import resolve_area
-from ..cube import DECIMAL_TABLES, NOT_COLLECTED, RATE_TABLES, SNAPSHOT_TABLES, AreaYear, Cell, joinable_codes
-from . import IngestError, notes
+from mappa_kb.ingest import IngestError, notes
+from mappa_kb.knowledge.areas import resolve_area
+from mappa_kb.knowledge.cube import (
+    DECIMAL_TABLES,
+    NOT_COLLECTED,
+    RATE_TABLES,
+    SNAPSHOT_TABLES,
+    AreaYear,
+    Cell,
+    joinable_codes,
+)
+from mappa_kb.knowledge.export import COLUMNS
 
-COLUMNS = ["area", "period_start", "period_end", "table", "level", "category", "value", "source_url", "notes"]
 TABLES = frozenset(
     {
         "eligible_snapshot",

@@ -1,15 +1,21 @@
-"""The Flask application factory: configuration in, blueprints registered, nothing global."""
+"""The web: the Flask application factory (configuration in, blueprints registered, nothing global).
+
+It owns every HTTP request: the blueprints (``sparql``, ``glossary``, ``skosmos``, ``linked_data``,
+``pages``, ``publication``, ``health``), how answers go on the wire (``responses``: negotiation, caching
+headers, errors), fair use, the request log and metrics (``fair_use``, ``operations``), the store a
+request reads and its swaps (``store_watch``) and production serving with granian (``server``).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ..config import Settings
-from ..forker import WorkerForker
-from ..store import EmbeddedStore, Store
-from . import (
+from mappa_kb.config import Settings
+from mappa_kb.engine.embedded import EmbeddedStore
+from mappa_kb.engine.forker import WorkerForker
+from mappa_kb.engine.interface import Store
+from mappa_kb.web import (
     fair_use,
-    front,
     glossary,
     health,
     linked_data,
@@ -21,7 +27,7 @@ from . import (
     sparql,
     store_watch,
 )
-from .fair_use import ClientTable
+from mappa_kb.web.fair_use import ClientTable
 
 
 def create_app(
@@ -45,7 +51,7 @@ def create_app(
         "service_allow": settings.service_allow,
     }
     if store is None and settings.endpoint:
-        from ..remote import RemoteStore
+        from mappa_kb.engine.remote import RemoteStore
 
         store = RemoteStore(settings.endpoint, **limits)
     elif store is None:
@@ -55,6 +61,8 @@ def create_app(
                 settings.store_path,
                 workers=settings.query_workers,
                 memory_copy_mb=settings.memory_copy_mb,
+                max_bytes=settings.max_answer_bytes,
+                memory_mb=settings.query_memory_mb,
                 forker=forker,
                 **limits,
             )
@@ -68,8 +76,6 @@ def create_app(
     responses.install(app)
     fair_use.install(app, clients)
     operations.install(app)
-    # Outermost: plain SPARQL GETs are answered, and repeated lookups sent again, in front of Flask.
-    app.wsgi_app = front.Front(app, app.extensions["mappa_clients"])  # type: ignore[method-assign]
 
     glossary.preload(app)
 

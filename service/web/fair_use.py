@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
-from .. import metrics
-from ..config import Settings
-from .responses import error
+from mappa_kb import metrics
+from mappa_kb.config import Settings
+from mappa_kb.web.responses import error
 
 LIMITED = {"sparql.sparql"}
 FORGET_AFTER = 600.0  # seconds a quiet client's entry may be given to another client
@@ -38,7 +38,6 @@ class Refusal:
 
 
 UNCOUNTED = Refusal("", 0.0)  # let in without being counted (the table could not count it)
-VERDICT = "mappa.fair_use"  # in the WSGI environ: an admission already decided (front.py)
 
 
 class ClientTable:
@@ -115,18 +114,6 @@ class ClientTable:
         self._tokens[slot] = tokens - 1
         return None
 
-    def spend(self, client: str, now: float | None = None) -> Refusal | None:
-        """For a request that runs no query (an answer sent again, see front.py): None (a token taken,
-        nothing to finish), or why the client must wait. It holds no place among the client's running
-        queries, so only the rate applies; with no rate limit the shared lock is not even taken (under
-        load, waiting for it cost a replay more than all its other work)."""
-        if not self.capacity:
-            return None
-        now = time.monotonic() if now is None else now
-        with self._locked() as held:
-            slot = self._slot(_key(client), now) if held else None
-            return None if slot is None else self._take_token(slot, now)
-
     def finished(self, client: str) -> None:
         with self._locked() as held:
             slot = self._slot(_key(client), time.monotonic(), claim=False) if held else None
@@ -177,8 +164,7 @@ def install(app: Flask, table: ClientTable | None = None) -> None:
         if request.endpoint not in LIMITED:
             return None
         client = request.remote_addr or "unknown"
-        # Decided already, in front of the application (see front.py): a request is admitted once.
-        refusal = request.environ[VERDICT] if VERDICT in request.environ else table.admit(client)
+        refusal = table.admit(client)
         if refusal is None:
             g.mappa_running_client = client
             return None

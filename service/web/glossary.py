@@ -8,11 +8,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from markupsafe import Markup, escape
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 
-from ..glossary import Concept, Glossary, Match, QueryError, load_glossary
-from ..negotiation import GLOSSARY, HTML, JSON, TEXT
-from . import heap
-from .responses import BadRequest, error, negotiate, replayable, represent
-from .store_watch import current_store
+from mappa_kb.knowledge.glossary import Concept, Glossary, Match, QueryError, load_glossary
+from mappa_kb.negotiation import GLOSSARY, HTML, JSON, TEXT
+from mappa_kb.web import heap
+from mappa_kb.web.responses import BadRequest, error, negotiate, represent
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("glossary", __name__)
 DCTERMS = Namespace("http://purl.org/dc/terms/")
@@ -158,7 +158,6 @@ def _match_data(match: Match) -> dict:
 
 
 @blueprint.route("/glossary")
-@replayable
 def index() -> Response:
     found = glossary()
     per_page = _integer("per_page", PER_PAGE, MAX_PER_PAGE)
@@ -194,7 +193,6 @@ def index() -> Response:
 
 
 @blueprint.route("/glossary/search")
-@replayable
 def search() -> Response:
     text = request.args.get("q")
     choice = negotiate(GLOSSARY)
@@ -216,7 +214,6 @@ def search() -> Response:
 
 
 @blueprint.route("/glossary/<concept_id>")
-@replayable
 def concept(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(
@@ -238,7 +235,6 @@ def render_concept_page(found: Concept) -> str:
 
 
 @blueprint.route("/glossary/<concept_id>/summary")
-@replayable
 def summary(concept_id: str) -> Response:
     found = _concept_or_404(concept_id)
     return represent(

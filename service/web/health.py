@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from .store_watch import current_store
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("health", __name__)
 

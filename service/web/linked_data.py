@@ -13,13 +13,13 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
-from .. import queries
-from ..negotiation import DOCUMENTS, EXTENSIONS, HTML, by_name
-from ..resources import Resource, describe
-from .glossary import glossary, render_concept_page
-from .pages import render_area_page, render_dataset_page
-from .responses import error, negotiate
-from .store_watch import current_store
+from mappa_kb.knowledge import queries
+from mappa_kb.knowledge.resources import Resource, describe
+from mappa_kb.negotiation import DOCUMENTS, EXTENSIONS, HTML, by_name
+from mappa_kb.web.glossary import glossary, render_concept_page
+from mappa_kb.web.pages import render_area_page, render_dataset_page
+from mappa_kb.web.responses import error, negotiate
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("linked_data", __name__)
 _PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~%/-]{0,300}")

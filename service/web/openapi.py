@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import __version__
+from mappa_kb import __version__
 
 _TEXT = {"type": "string"}
 _ERROR = {

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -19,13 +18,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from .. import metrics
+from mappa_kb import metrics
 
 blueprint = Blueprint("operations", __name__)
 LOG = logging.getLogger("mappa_kb.requests")
 FACTS_AFTER_SECONDS = 5.0
-STARTED = "mappa.started"  # in the WSGI environ: when the front (front.py) began the request
-RECORD = "mappa.record"  # in the WSGI environ: the request's log line, for the front to log replays with
 
 
 @blueprint.get("/metrics")
@@ -51,24 +48,30 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start_clock() -> None:
-        # A request the front passed on after running its query: its time counts from the front's start.
-        g.mappa_started = request.environ.get(STARTED) or time.perf_counter()
+        g.mappa_started = time.perf_counter()
 
     @app.after_request
     def account(response: Response) -> Response:
         seconds = time.perf_counter() - g.get("mappa_started", time.perf_counter())
-        record = new_record(
-            request.method,
-            _route(),
-            response.status_code,
-            response.calculate_content_length(),
-            request.remote_addr,
-            g.get("mappa_query"),
-            g.get("mappa_rows"),
-            response.headers.get("MAPPA-Results-Truncated", "").startswith("true"),
-        )
-        account_request(record, seconds)
-        request.environ[RECORD] = record
+        route = _route()
+        method = request.method if request.method in _METHODS else "_OTHER"
+        _requests_counter(route, method, response.status_code).inc()
+        _latency_histogram(route).observe(seconds)
+        if LOG.isEnabledFor(logging.INFO):
+            query = g.get("mappa_query")
+            record = {
+                "time": _now(),
+                "method": method,
+                "route": route,
+                "status": response.status_code,
+                "bytes": response.calculate_content_length(),
+                "client": request.remote_addr,
+                "query": hashlib.sha256(query.encode()).hexdigest()[:12] if query else None,
+                "rows": g.get("mappa_rows"),
+                "truncated": response.headers.get("MAPPA-Results-Truncated", "").startswith("true") or None,
+                "ms": round(seconds * 1000, 2),
+            }
+            LOG.info(_encode(record))
         return response
 
     _record_store_facts(app)
@@ -79,45 +82,7 @@ def install(app: Flask) -> None:
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
-def new_record(
-    method: str,
-    route: str,
-    status: int,
-    size: int | None,
-    client: str | None,
-    query: str | None,
-    rows: int | None,
-    truncated: bool,
-) -> dict:
-    """The fields of a request's log line (all but the time it took)."""
-    return {
-        "method": method if method in _METHODS else "_OTHER",
-        "route": route,
-        "status": status,
-        "bytes": size,
-        "client": client,
-        "query": hashlib.sha256(query.encode()).hexdigest()[:12] if query else None,
-        "rows": rows,
-        "truncated": truncated or None,
-    }
-
-
-def account_replay(record: dict, seconds: float, client: str) -> None:
-    """Count and log an answer sent again by the replay (see front.py), in front of the application."""
-    metrics.CACHE_HITS.inc()
-    account_request({**record, "client": client, "replayed": True}, seconds)
-
-
-def account_request(record: dict, seconds: float) -> None:
-    """Count a request in the metrics and write its log line."""
-    _requests_counter(record["route"], record["method"], record["status"]).inc()
-    _latency_histogram(record["route"]).observe(seconds)
-    if LOG.isEnabledFor(logging.INFO):
-        _write_line({"time": _now(), **record, "ms": round(seconds * 1000, 2)})
-
-
-# The metric children, the time and the line are made as cheaply as they can be: a replayed answer
-# costs tens of microseconds, and labels(), strftime() and logging's machinery were most of them.
+# The metric children and the time are made once, not for every request.
 @functools.lru_cache(maxsize=1024)
 def _requests_counter(route: str, method: str, status: int) -> Any:
     return metrics.REQUESTS.labels(route, method, str(status))
@@ -141,24 +106,6 @@ def _now() -> str:
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _write_line(fields: dict) -> None:
-    """Write a request's line to stderr with one system call, not through ``logging``: its record,
-    handler lock and flush cost a replay more than the rest of its work (threads queued on the lock).
-    A line is far shorter than PIPE_BUF, so lines of different threads and processes never interleave."""
-    line = _encode(fields) + "\n"
-    try:
-        descriptor = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr replaced by an object with no file
-        sys.stderr.write(line)
-        return
-    data = line.encode()
-    try:
-        while data:
-            data = data[os.write(descriptor, data) :]
-    except OSError:  # as logging does: a log line that cannot be written never fails the request
-        pass
 
 
 def _record_store_facts(app: Flask) -> None:

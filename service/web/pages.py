@@ -7,13 +7,14 @@ from decimal import Decimal
 from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
 from markupsafe import Markup
 
-from .. import charts, queries, statistics, uris
-from ..negotiation import HTML, JSON
-from ..resources import Resource
-from ..store import Store
-from .glossary import glossary
-from .responses import negotiate, represent
-from .store_watch import current_store
+from mappa_kb import uris
+from mappa_kb.engine.interface import Store
+from mappa_kb.knowledge import charts, queries, statistics
+from mappa_kb.knowledge.resources import Resource
+from mappa_kb.negotiation import HTML, JSON
+from mappa_kb.web.glossary import glossary
+from mappa_kb.web.responses import negotiate, represent
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("pages", __name__)
 SNAPSHOT = "eligible-snapshot"

@@ -14,13 +14,14 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
-from .. import queries, uris
-from ..export import tidy_rows, to_csv
-from ..negotiation import DOCUMENTS, GRAPHS, by_name
-from .glossary import glossary
-from .openapi import openapi_document
-from .responses import cache_control, error, negotiate, represent
-from .store_watch import current_store
+from mappa_kb import uris
+from mappa_kb.knowledge import queries
+from mappa_kb.knowledge.export import tidy_rows, to_csv
+from mappa_kb.negotiation import DOCUMENTS, GRAPHS, by_name
+from mappa_kb.web.glossary import glossary
+from mappa_kb.web.openapi import openapi_document
+from mappa_kb.web.responses import cache_control, error, negotiate, represent
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("publication", __name__)
 VOID = Namespace("http://rdfs.org/ns/void#")

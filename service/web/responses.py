@@ -6,19 +6,18 @@ Content-Security-Policy, ETags and error pages are the same everywhere.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, render_template, request
 from rdflib import Graph
 
-from .. import uris
-from ..glossary import QueryError
-from ..negotiation import EXTENSIONS, HTML, Choice, NotAcceptable, choose
-from ..queries import IncompleteAnswer
-from ..store import StoreUnavailable
-from ..workers import QueryFailed, QueryTimeout
+from mappa_kb import uris
+from mappa_kb.engine.interface import QueryFailed, QueryStopped, StoreUnavailable
+from mappa_kb.knowledge.glossary import QueryError
+from mappa_kb.knowledge.queries import IncompleteAnswer
+from mappa_kb.negotiation import EXTENSIONS, HTML, Choice, NotAcceptable, choose
+from mappa_kb.web.store_watch import current_store
 
 # Pages are server-rendered and need nothing from another origin; the SPARQL page sets its own.
 PAGE_POLICY = (
@@ -27,7 +26,8 @@ PAGE_POLICY = (
 )
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
 EXPOSED_HEADERS = "Content-Type, ETag, Link, Location, MAPPA-Results-Truncated"
-REPLAYABLE = "mappa.replayable"  # in the WSGI environ: the answer may be kept and sent again (front.py)
+# nginx's own header (it hides it from clients): send this answer, but do not keep it (docs/deploy).
+NOT_KEPT_IN_FRONT = ("X-Accel-Expires", "0")
 
 
 class BadRequest(ValueError):
@@ -75,19 +75,6 @@ def safe_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def replayable(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Mark a view whose answer depends only on the URL, the Accept header and what the process read
-    once from the store version (the glossary): the front (front.py) keeps its successful answers and
-    sends them again, without Flask, until the version changes, so a kept answer is never stale."""
-
-    @functools.wraps(view)
-    def answer(*args: object, **kwargs: object) -> Response:
-        request.environ[REPLAYABLE] = True
-        return view(*args, **kwargs)
-
-    return answer
-
-
 def cache_control(seconds: int | None = None) -> str:
     """What HTTP caches may do with a successful answer: reuse it for the configured time (how stale
     it may get after a rebuild), or, at 0, keep it but ask again each time (a cheap 304 by ETag)."""
@@ -95,6 +82,17 @@ def cache_control(seconds: int | None = None) -> str:
         seconds = current_app.config["MAPPA_SETTINGS"].cache_seconds
     return f"public, max-age={seconds}" if seconds else "public, no-cache"
 
+
+# The request headers that make an answer conditional (304, 412) or partial (206).
+_CONDITIONAL = frozenset(
+    {
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_MATCH",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_RANGE",
+    }
+)
 
 # On every response: browser tools and embedding sites on other origins use us; everything here is
 # public and read-only.
@@ -153,7 +151,7 @@ def install(app: Flask) -> None:
     @app.errorhandler(IncompleteAnswer)
     @app.errorhandler(StoreUnavailable)
     @app.errorhandler(QueryFailed)
-    @app.errorhandler(QueryTimeout)
+    @app.errorhandler(QueryStopped)
     def unavailable(problem: Exception) -> Response:
         # The service's own fixed queries failed: the store is down, slow or cut short, not the client.
         response = error(getattr(problem, "status", 503), f"this cannot be read just now: {problem}")
@@ -176,8 +174,7 @@ def install(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         headers = response.headers
-        for name, value in CORS:
-            headers[name] = value
+        headers.extend(CORS)  # (no view sets them: added, not looked for first)
         if request.method == "OPTIONS":
             headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
@@ -186,8 +183,17 @@ def install(app: Flask) -> None:
             headers.setdefault("Content-Security-Policy", PAGE_POLICY)
             headers.setdefault("X-Content-Type-Options", "nosniff")
             headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.is_streamed:
-            headers.setdefault("Cache-Control", cache_control())
+        if request.method not in ("GET", "HEAD"):
+            return response
+        if not current_store().is_newest():
+            # From a version that is no longer the newest (after a build, until this process has swapped
+            # the new one in), or from an external server: the cache in front keeps answers under the
+            # newest version's name, so it must send this one but not keep it. Browsers ignore it.
+            headers.add(*NOT_KEPT_IN_FRONT)
+        if response.status_code == 200 and not response.is_streamed:
+            if "Cache-Control" not in headers:
+                headers["Cache-Control"] = cache_control()
             response.add_etag()
-            response.make_conditional(request)
+            if not _CONDITIONAL.isdisjoint(request.environ):  # (most requests have none of these)
+                response.make_conditional(request)
         return response

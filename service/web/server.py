@@ -26,10 +26,10 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server import Server
 
-from ..config import Settings
-from ..forker import WorkerForker
-from . import create_app, heap
-from .fair_use import ClientTable
+from mappa_kb.config import Settings
+from mappa_kb.engine.forker import WorkerForker
+from mappa_kb.web import create_app, heap
+from mappa_kb.web.fair_use import ClientTable
 
 
 def forwarded_client(peer: str, forwarded_for: str, trusted: frozenset[str]) -> str:

@@ -27,10 +27,10 @@ from collections.abc import Callable, Iterable
 from flask import Blueprint, Response, request
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 
-from ..glossary import MAX_QUERY_LENGTH, Concept, Glossary
-from ..negotiation import GRAPHS, JSON, Choice, NotAcceptable, choose
-from .glossary import concept_graph, glossary
-from .responses import BadRequest, error, represent
+from mappa_kb.knowledge.glossary import MAX_QUERY_LENGTH, Concept, Glossary
+from mappa_kb.negotiation import GRAPHS, JSON, Choice, NotAcceptable, choose
+from mappa_kb.web.glossary import concept_graph, glossary
+from mappa_kb.web.responses import BadRequest, error, represent
 
 blueprint = Blueprint("skosmos", __name__)
 

@@ -8,14 +8,22 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from .. import metrics
-from ..examples import examples
-from ..negotiation import GRAPHS, HTML, RESULTS, Choice, NotAcceptable, choose
-from ..store import QueryRefused, StoreUnavailable, check_query
-from ..uris import checked_iri
-from ..workers import Dataset, QueryFailed, QueryTimeout
-from .description import service_description
-from .store_watch import current_store
+from mappa_kb import metrics
+from mappa_kb.engine.guard import check_query
+from mappa_kb.engine.interface import (
+    Dataset,
+    Query,
+    QueryFailed,
+    QueryRefused,
+    QueryStopped,
+    QueryTimeout,
+    StoreUnavailable,
+)
+from mappa_kb.knowledge.examples import examples
+from mappa_kb.negotiation import GRAPHS, HTML, RESULTS, Choice, NotAcceptable, choose
+from mappa_kb.uris import checked_iri
+from mappa_kb.web.description import service_description
+from mappa_kb.web.store_watch import current_store
 
 blueprint = Blueprint("sparql", __name__)
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
@@ -66,7 +74,8 @@ def _query_text() -> str | None:
 
 def _dataset() -> Dataset | None:
     """The RDF data set the request names with default-graph-uri and named-graph-uri, if any."""
-    return dataset_of(request.values.getlist("default-graph-uri"), request.values.getlist("named-graph-uri"))
+    values = request.args if request.method in ("GET", "HEAD") else request.values
+    return dataset_of(values.getlist("default-graph-uri"), values.getlist("named-graph-uri"))
 
 
 def dataset_of(default: list[str], named: list[str]) -> Dataset | None:
@@ -86,15 +95,9 @@ def dataset_of(default: list[str], named: list[str]) -> Dataset | None:
     return Dataset(tuple(default), tuple(named))
 
 
-OUTCOME = "mappa.sparql_failure"  # in the WSGI environ: how running the query failed in front of Flask
-
-
-def representation(
-    text: str, accept: str | None, format_name: str | None, service_allow: frozenset[str]
-) -> Choice:
-    """The format to answer a query in: checked (read-only, no fetching), then negotiated by its form."""
-    form = check_query(text, service_allow)
-    offers = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
+def representation(query: Query, accept: str | None, format_name: str | None) -> Choice:
+    """The format to answer a query in, negotiated by its form."""
+    offers = GRAPHS if query.form in ("CONSTRUCT", "DESCRIBE") else RESULTS
     return choose(offers, accept, format_name)
 
 
@@ -152,22 +155,19 @@ def sparql() -> Response:
             return _bare_get()
         return _plain(400, MISSING_QUERY)
     try:
-        service_allow = current_app.config["MAPPA_SETTINGS"].service_allow
-        choice = representation(
-            text, request.headers.get("Accept"), request.args.get("format"), service_allow
-        )
-        # The query already failed in front of Flask (front.py): say why, without running it again.
-        if OUTCOME in request.environ:
-            raise request.environ[OUTCOME]
-        result = current_store().run(text, choice.format_name, dataset)
+        # Checked once (read-only, no fetching): the store is handed what the guard learnt.
+        query = check_query(text, current_app.config["MAPPA_SETTINGS"].service_allow)
+        choice = representation(query, request.headers.get("Accept"), request.args.get("format"))
+        result = current_store().run(query, choice.format_name, dataset)
     except QueryRefused as error:
         return _plain(400, str(error))
     except NotAcceptable as error:
         return _plain(406, str(error))
     except QueryFailed as error:
         return _plain(400, f"the query could not be answered: {error}")
-    except QueryTimeout as error:
-        metrics.QUERY_TIMEOUTS.inc()
+    except QueryStopped as error:  # past its time or memory limit
+        if isinstance(error, QueryTimeout):
+            metrics.QUERY_TIMEOUTS.inc()
         response = _plain(503, str(error))
         response.headers["Retry-After"] = "60"
         return response
@@ -179,7 +179,10 @@ def sparql() -> Response:
     response = Response(result.body, mimetype=choice.media_type)
     response.headers["Vary"] = "Accept"
     if result.truncated:
-        # The results were cut at the size limit: say so, never silently.
-        limit = current_app.config["MAPPA_SETTINGS"].max_rows
-        response.headers["MAPPA-Results-Truncated"] = f"true; limit={limit}"
+        # The results were cut at a size limit: say so, and which, never silently.
+        settings = current_app.config["MAPPA_SETTINGS"]
+        limit = (
+            f"max-bytes={settings.max_answer_bytes}" if result.cut_by_bytes else f"limit={settings.max_rows}"
+        )
+        response.headers["MAPPA-Results-Truncated"] = f"true; {limit}"
     return response

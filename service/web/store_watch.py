@@ -20,25 +20,24 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g
 
-from .. import metrics
-from ..glossary import load_glossary
-from ..store import Store, StoreUnavailable, UnavailableStore, check_store
-from . import heap
+from mappa_kb import metrics
+from mappa_kb.engine.embedded import UnavailableStore
+from mappa_kb.engine.interface import Store, StoreUnavailable
+from mappa_kb.engine.versions import check_store
+from mappa_kb.knowledge.glossary import load_glossary
+from mappa_kb.web import heap
 
 POLL_SECONDS = 1.0
 CHECK_EVERY = 5  # polls between full checks (opening the served version afresh) of the served version
 LOG = logging.getLogger("mappa_kb.requests")
-CHOSEN_STORE = "mappa.store"  # in the WSGI environ: the store a request reads, if chosen before Flask
 
 
 def current_store() -> Store:
     """The store this request reads: the same one for all of it, even if a new one arrives meanwhile."""
     if "mappa_store" not in g:
-        # The front (front.py) may have chosen it already, to keep the answer under its version.
-        chosen = request.environ.get(CHOSEN_STORE) if has_request_context() else None
-        g.mappa_store = chosen or current_app.extensions["mappa_store"]
+        g.mappa_store = current_app.extensions["mappa_store"]
     return g.mappa_store
 
 
@@ -61,8 +60,8 @@ def _broken(path: str) -> str | None:
 
 
 def install(app: Flask, open_store: Callable[[], Store]) -> None:
-    """Watch the embedded store's link. (Answers kept for the old version are dropped by the front when
-    the first request for the new one arrives: they are kept under their version.)"""
+    """Watch the embedded store's link and swap each new version in. (The answers a version keeps go
+    with it: the answer cache belongs to the opened version.)"""
     settings = app.config["MAPPA_SETTINGS"]
 
     def swap(fresh: Store, glossary: object) -> None:

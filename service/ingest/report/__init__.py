@@ -8,9 +8,9 @@ shared/data/report_layouts.md.
 
 from __future__ import annotations
 
-from .lines import Line
-from .prose import TEXT_TABLE, prose_figures
-from .reader import STATISTICS_PAGE, ReportRead, era_basis, read_report, read_tables
+from mappa_kb.ingest.report.lines import Line
+from mappa_kb.ingest.report.prose import TEXT_TABLE, prose_figures
+from mappa_kb.ingest.report.reader import STATISTICS_PAGE, ReportRead, era_basis, read_report, read_tables
 
 __all__ = [
     "STATISTICS_PAGE",

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 
-from ...areas import resolve_area
-from .lines import Line, figure
-from .measures import RSO_COUNT, Measure
-from .model import Block, Found
+from mappa_kb.ingest.report.lines import Line, figure
+from mappa_kb.ingest.report.measures import RSO_COUNT, Measure
+from mappa_kb.ingest.report.model import Block, Found
+from mappa_kb.knowledge.areas import resolve_area
 
 _ENTRY = re.compile(
     r"^(?P<name>[A-Z][A-Za-z .'&-]*?)\s+(?P<count>\d{1,3}(?:,\d{3})+|\d+)\s*"

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ...cube import NOT_COLLECTED
-from .. import IngestError
+from mappa_kb.ingest import IngestError
+from mappa_kb.knowledge.cube import NOT_COLLECTED
 
 
 @dataclass(frozen=True)

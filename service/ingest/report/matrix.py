@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from .lines import Line, ends_in_figure, figure, is_heading_like, march_year
-from .measures import Measure
-from .model import Block, Found
+from mappa_kb.ingest.report.lines import Line, ends_in_figure, figure, is_heading_like, march_year
+from mappa_kb.ingest.report.measures import Measure
+from mappa_kb.ingest.report.model import Block, Found
 
 _SNAPSHOT = re.compile(r"MAPPA[- ]eligible offenders (?:on|at) 31(?:st)? March\b", re.IGNORECASE)
 _YEARLY = re.compile(r"MAPPA[- ]eligible offenders in Levels? 2 (?:and|&) 3", re.IGNORECASE)

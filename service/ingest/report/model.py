@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .lines import Figure, Line
-from .measures import Measure
+from mappa_kb.ingest.report.lines import Figure, Line
+from mappa_kb.ingest.report.measures import Measure
 
 
 @dataclass(frozen=True)

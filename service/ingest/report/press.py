@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .lines import Line
-from .measures import RSO_COUNT, Measure
-from .model import Block, Found
-from .prose import joined, lines_of
+from mappa_kb.ingest.report.lines import Line
+from mappa_kb.ingest.report.measures import RSO_COUNT, Measure
+from mappa_kb.ingest.report.model import Block, Found
+from mappa_kb.ingest.report.prose import joined, lines_of
 
 _WORDS = [
     "one",

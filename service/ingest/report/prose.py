@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
-from ...cube import Cell
-from .lines import Line
+from mappa_kb.ingest.report.lines import Line
+from mappa_kb.knowledge.cube import Cell
 
 TEXT_TABLE = 0  # the report's running text, not one of its tables
 

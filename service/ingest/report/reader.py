@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ...cube import AreaYear, Cell, SourceTable, joinable_codes, year_label
-from .. import IngestError, notes
-from .breakdown import read_breakdown
-from .lines import Line, as_text, has_pages, is_table_like, split_lines
-from .matrix import read_matrix
-from .model import Block, Found
-from .press import read_press
-from .prose import prose_figures
-from .scope import contents_lines, refuse_scottish
-from .singles import read_single_figures
-from .year_columns import read_year_columns
+from mappa_kb.ingest import IngestError, notes
+from mappa_kb.ingest.report.breakdown import read_breakdown
+from mappa_kb.ingest.report.lines import Line, as_text, has_pages, is_table_like, split_lines
+from mappa_kb.ingest.report.matrix import read_matrix
+from mappa_kb.ingest.report.model import Block, Found
+from mappa_kb.ingest.report.press import read_press
+from mappa_kb.ingest.report.prose import prose_figures
+from mappa_kb.ingest.report.scope import contents_lines, refuse_scottish
+from mappa_kb.ingest.report.singles import read_single_figures
+from mappa_kb.ingest.report.year_columns import read_year_columns
+from mappa_kb.knowledge.cube import AreaYear, Cell, SourceTable, joinable_codes, year_label
 
 STATISTICS_PAGE = 3  # the 2009/10-2014/15 template: 1 intro, 2 what is MAPPA, 3 statistics, 4 explanation
 _LAST_TEMPLATE_YEAR = 2014  # the template with statistics on page 3 ran to 2014/15

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from .. import IngestError
-from .lines import Line
+from mappa_kb.ingest import IngestError
+from mappa_kb.ingest.report.lines import Line
 
 # Words only a Scottish report uses: its orders (RSHOs), its police and prison services, its government.
 _SCOTTISH = re.compile(

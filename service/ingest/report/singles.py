@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from .lines import Line, ends_in_figure, figure, is_heading_like, march_year
-from .measures import Measure, classify, normalise
-from .model import Block, Found
+from mappa_kb.ingest.report.lines import Line, ends_in_figure, figure, is_heading_like, march_year
+from mappa_kb.ingest.report.measures import Measure, classify, normalise
+from mappa_kb.ingest.report.model import Block, Found
 
 _SUB_ITEM = re.compile(r"\(([a-h])\)\s*([^()]*?)\s+(\S+)(?=\s+\([a-h]\)|$)")
 _BETWEEN = re.compile(r"between 1 April (\d{4}) and 31 March (\d{4})", re.IGNORECASE)

@@ -16,10 +16,17 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from ...areas import resolve_area
-from .lines import Line, figure, financial_year, footnote_marker, is_figure, is_heading_like
-from .measures import RSO_COUNT, Measure, classify
-from .model import Block, Found
+from mappa_kb.ingest.report.lines import (
+    Line,
+    figure,
+    financial_year,
+    footnote_marker,
+    is_figure,
+    is_heading_like,
+)
+from mappa_kb.ingest.report.measures import RSO_COUNT, Measure, classify
+from mappa_kb.ingest.report.model import Block, Found
+from mappa_kb.knowledge.areas import resolve_area
 
 _MAX_PREFIX_WORDS = 4  # "Area", "MAPPA area", "Police force area" before the years
 _LABEL_ENDS_IN_NUMBER = frozenset({"level", "category", "tier", "cat"})

@@ -15,9 +15,12 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from . import paths, queries
-from .ingest.tidy_csv import COLUMNS
-from .loading import load_store
+from mappa_kb import paths
+from mappa_kb.engine.loading import load_store
+from mappa_kb.knowledge import queries
+
+# The tidy CSV layout: what this module writes and ``mappa-kb ingest`` reads (``ingest.tidy_csv``).
+COLUMNS = ["area", "period_start", "period_end", "table", "level", "category", "value", "source_url", "notes"]
 
 _NAMES = [
     "dataset", "layer", "cell", "areaWritten", "areaLabel", "start", "end", "table", "levelCode",

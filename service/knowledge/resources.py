@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import queries
-from .store import Store
+from mappa_kb.engine.interface import Store
+from mappa_kb.knowledge import queries
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 TITLE_PROPERTIES = (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import paths, uris
+from mappa_kb import paths, uris
 
 
 class UnreadableInput(ValueError):

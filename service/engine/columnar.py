@@ -1104,7 +1104,11 @@ def read(text: str) -> Plan | None:
 def plan(text: str) -> Plan | None:
     """The query as this path would answer it, or None if it is not of the subset this path answers or
     not valid SPARQL (Oxigraph's parser is the judge, and Oxigraph gives the error)."""
-    found = read(text)
+    return planned(read(text), text)
+
+
+def planned(found: Plan | None, text: str) -> Plan | None:
+    """``plan``, from what ``read`` made of ``text`` already."""
     try:
         found = None if found is None else _checked(found)
     except _NotOurs:

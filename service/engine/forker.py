@@ -70,7 +70,7 @@ class WorkerForker:
 
 def _forker_main(requests: socket.socket) -> None:
     # What every worker runs, imported once here rather than in each worker.
-    from . import workers
+    from mappa_kb.engine import workers
 
     # Ctrl-C reaches the whole process group: the service stops, and then its end of the socket closes.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

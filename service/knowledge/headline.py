@@ -30,8 +30,9 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from . import cube, queries, uris
-from .uris import MCUBE, PROV, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
+from mappa_kb import uris
+from mappa_kb.knowledge import cube, queries
+from mappa_kb.uris import MCUBE, PROV, QB, SDMX_ATTRIBUTE, SDMX_DIMENSION, SDMX_MEASURE
 
 _STATUS_OF_CODE = {str(cube.obs_status(name)): name for name in cube.OBS_STATUS}
 MCUBE_LEVEL_ALL = uris.management_level("total")

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import uris
+from mappa_kb import uris
 
 if TYPE_CHECKING:  # the store module reads queries too
-    from ..store import Store
-    from ..workers import Bindings
+    from mappa_kb.engine.interface import Bindings, Store
 
 _HERE = Path(__file__).parent
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import queries, uris
-from .store import Store
+from mappa_kb import uris
+from mappa_kb.engine.interface import Store
+from mappa_kb.knowledge import queries
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"

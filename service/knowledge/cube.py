@@ -11,8 +11,9 @@ from decimal import Decimal
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from . import sources, uris
-from .uris import (
+from mappa_kb import uris
+from mappa_kb.knowledge import sources
+from mappa_kb.uris import (
     DCAT,
     FOAF,
     MAPPA,

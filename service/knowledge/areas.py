@@ -7,8 +7,8 @@ from functools import cache
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from . import paths
-from .uris import PREFIXES
+from mappa_kb import paths
+from mappa_kb.uris import PREFIXES
 
 
 @cache

@@ -21,20 +21,25 @@ from rdflib import URIRef, Variable
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from . import paths, uris
-from .loading import load_knowledge_base
-from .negotiation import GRAPHS, RESULTS, by_name
-from .store import (
-    COUNT_TRIPLES,
+from mappa_kb import paths, uris
+from mappa_kb.engine.embedded import COUNT_TRIPLES
+from mappa_kb.engine.guard import check_query, explain_syntax_error
+from mappa_kb.engine.interface import (
     KB_GRAPH,
+    Bindings,
+    Dataset,
+    Query,
+    QueryFailed,
     QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
     RemoteUnavailable,
+    Result,
     StoreUnavailable,
-    check_query,
-    explain_syntax_error,
 )
-from .uris import checked_iri
-from .workers import Bindings, Dataset, QueryFailed, QuerySyntaxError, QueryTimeout, Result
+from mappa_kb.engine.loading import load_knowledge_base
+from mappa_kb.negotiation import GRAPHS, RESULTS, by_name
+from mappa_kb.uris import checked_iri
 
 _BATCH = 500  # triples per INSERT DATA request when loading
 
@@ -137,12 +142,12 @@ class RemoteStore:
         self.dataset = Dataset((self.graph,))
 
     def run(
-        self, text: str, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
+        self, query: str | Query, format_name: str, dataset: Dataset | None = None, bindings: Bindings = ()
     ) -> Result:
         try:
-            return self._run(text, format_name, dataset, bindings)
+            return self._run(query, format_name, dataset, bindings)
         except QuerySyntaxError as error:
-            raise explain_syntax_error(text, str(error)) from None
+            raise explain_syntax_error(getattr(query, "text", query), str(error)) from None
         except QueryRefused:  # the client's query, refused before it was sent
             raise
         except (ValueError, SyntaxError, KeyError, TypeError) as error:  # 200, but not SPARQL results
@@ -151,9 +156,12 @@ class RemoteStore:
                 f"results: {str(error)[:200]}"
             ) from None
 
-    def _run(self, text: str, format_name: str, dataset: Dataset | None, bindings: Bindings) -> Result:
-        form = check_query(text, self.service_allow)
-        text = bind_values(text, bindings)
+    def _run(
+        self, query: str | Query, format_name: str, dataset: Dataset | None, bindings: Bindings
+    ) -> Result:
+        if isinstance(query, str):
+            query = check_query(query, self.service_allow)
+        form, text = query.form, bind_values(query.text, bindings)
         dataset = dataset or self.dataset
         client = _client(self.endpoint, self.timeout)
         client.setQuery(text)

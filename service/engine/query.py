@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import paths, uris
-from .loading import load_knowledge_base, published_graphs
-from .negotiation import GRAPHS, RESULTS, by_name
-from .store import QueryRefused, check_query, explain_syntax_error
+from mappa_kb import paths, uris
+from mappa_kb.engine.guard import check_query, explain_syntax_error
+from mappa_kb.engine.interface import QueryRefused
+from mappa_kb.engine.loading import load_knowledge_base, published_graphs
+from mappa_kb.negotiation import GRAPHS, RESULTS, by_name
 
 __all__ = ["QueryRefused", "run_query"]
 

@@ -1,7 +1,7 @@
 """Validation: Turtle files + the shipped shapes -> a report grouped by rule.
 
 Used by ``mappa-kb validate``, by ingest before it writes, and by the tests. The fast engine
-(service/shacl_engine.py, Oxigraph) is the default; ``engine="pyshacl"`` runs plain pySHACL on the same
+(``shacl_engine``, Oxigraph) is the default; ``engine="pyshacl"`` runs plain pySHACL on the same
 files, and the two must give the same verdicts.
 """
 
@@ -17,9 +17,10 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
-from . import paths, queries
-from .loading import UnreadableInput, load_store
-from .shacl_engine import SH, ValidationResult, compile_shapes, nt, run_checks
+from mappa_kb import paths
+from mappa_kb.engine.loading import UnreadableInput, load_store
+from mappa_kb.knowledge import queries
+from mappa_kb.validation.shacl_engine import SH, ValidationResult, compile_shapes, nt, run_checks
 
 __all__ = ["UnreadableInput", "ValidationReport", "validate_files"]
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import queries
-from .store import Store
+from mappa_kb.engine.interface import Store
+from mappa_kb.knowledge import queries
 
 LEVEL_ORDER = ["1", "2", "3", "2-and-3", "all"]
 CATEGORY_ORDER = ["1", "2", "3", "4", "2-and-3", "all"]
