@@ -18,7 +18,6 @@ the whole server and what the client is told, and what a query nested 5,000 deep
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import threading
@@ -29,7 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from endpoint import children, free_port, scratch, shared_mb, start, stop_started, wait_ready
+from endpoint import free_port, memory_mb, scratch, shared_mb, start, stop_started, wait_idle, wait_ready
 from validate_national import build_national_cube
 
 from mappa_kb import paths
@@ -44,18 +43,6 @@ NOT_FAIR_USE = {"MAPPA_KB_RATE_LIMIT": "0", "MAPPA_KB_CONCURRENT_QUERIES": "1000
 def doubling(times: int) -> str:
     binds = " ".join(f"BIND(CONCAT(?y{n}, ?y{n}) AS ?y{n + 1})" for n in range(times))
     return f'SELECT ?y{times} WHERE {{ BIND("x" AS ?y0) {binds} }}'
-
-
-def tree_rss_mb(pid: int) -> float:
-    total = 0.0
-    for proc in [pid, *children(pid)]:
-        try:
-            for line in Path(f"/proc/{proc}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
 
 
 def ask(url: str, query: str, timeout: float = 120) -> tuple[int, str, float]:
@@ -84,14 +71,14 @@ def beside_runaways(url: str) -> tuple[list[float], list[int]]:
 
 
 def memory_bomb(url: str, pids: list[int]) -> tuple[int, str, float, float]:
-    before = sum(tree_rss_mb(pid) for pid in pids)
+    before = sum(memory_mb(pid, "VmRSS") for pid in pids)
     peak = before
     done = threading.Event()
 
     def watch() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, sum(tree_rss_mb(pid) for pid in pids))
+            peak = max(peak, sum(memory_mb(pid, "VmRSS") for pid in pids))
             time.sleep(0.01)
 
     watcher = threading.Thread(target=watch)
@@ -107,7 +94,7 @@ def memory_bomb(url: str, pids: list[int]) -> tuple[int, str, float, float]:
 
 def measure(name: str, url: str, pids: list[int]) -> None:
     for pid in pids:  # warm: every process has loaded what it loads
-        wait_quiet(pid)
+        wait_idle(pid)
     rest = sum(shared_mb(pid) for pid in pids)
     alone = small_latencies(url, 20, 0)
     busy, statuses = beside_runaways(url)
@@ -123,29 +110,6 @@ def measure(name: str, url: str, pids: list[int]) -> None:
     print(f"                          resident {before:.0f} MB before, {peak:.0f} MB at the peak")
     print(f"  nested 5,000 deep:      {nested[0]} {nested[1]!r}")
     print(f"  a small query after:    {after[0]}")
-
-
-def wait_quiet(pid: int, seconds: float = 60) -> None:
-    """Until the process tree's CPU time stops growing (copies loaded, caches warm)."""
-    deadline = time.monotonic() + seconds
-
-    def cpu() -> float:
-        total = 0.0
-        for proc in [pid, *children(pid)]:
-            try:
-                fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, IndexError):
-                pass
-        return total
-
-    last = cpu()
-    while time.monotonic() < deadline:
-        time.sleep(1)
-        now = cpu()
-        if now - last < 0.05:
-            return
-        last = now
 
 
 def main() -> None:
