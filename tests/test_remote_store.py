@@ -23,8 +23,6 @@ from mappa_kb.engine.remote import RemoteStore
 
 from .conftest import not_here, running_service
 
-# One worker runs every test of the external servers (they load and change the same graphs there).
-pytestmark = pytest.mark.xdist_group("external-servers")
 
 SERVERS = ("virtuoso", "oxigraph")
 GRAND_TOTAL = (
