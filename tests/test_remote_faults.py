@@ -20,7 +20,6 @@ from mappa_kb.engine.remote import load_remote
 from .conftest import not_here, running_service, wait_for
 from .external_servers import Server, missing
 
-
 TIME_LIMIT = 3.0
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 

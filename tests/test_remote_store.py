@@ -23,7 +23,6 @@ from mappa_kb.engine.remote import RemoteStore
 
 from .conftest import not_here, running_service
 
-
 SERVERS = ("virtuoso", "oxigraph")
 GRAND_TOTAL = (
     "PREFIX sdmxm: <http://purl.org/linked-data/sdmx/2009/measure#> SELECT ?value WHERE { "
