@@ -39,6 +39,18 @@ def test_the_memory_copy_budget_is_a_whole_number_of_megabytes() -> None:
         Settings.from_environment({"MAPPA_KB_MEMORY_COPY_MB": "lots"})
 
 
+def test_the_answer_and_memory_limits_are_bounded_whole_numbers() -> None:
+    settings = Settings.from_environment({})
+    assert (settings.max_answer_bytes, settings.query_memory_mb) == (32 * 1024 * 1024, 1024)
+    given = {"MAPPA_KB_MAX_ANSWER_BYTES": "2048", "MAPPA_KB_QUERY_MEMORY_MB": "100"}
+    assert Settings.from_environment(given).max_answer_bytes == 2048
+    assert Settings.from_environment(given).query_memory_mb == 100
+    with pytest.raises(ConfigError, match="MAPPA_KB_MAX_ANSWER_BYTES: 10 is outside 1024 to 2147483648"):
+        Settings.from_environment({"MAPPA_KB_MAX_ANSWER_BYTES": "10"})
+    with pytest.raises(ConfigError, match=r"MAPPA_KB_QUERY_MEMORY_MB: '1\.5' is not a whole number"):
+        Settings.from_environment({"MAPPA_KB_QUERY_MEMORY_MB": "1.5"})
+
+
 @pytest.mark.parametrize(
     ("content", "says"),
     [
@@ -46,6 +58,7 @@ def test_the_memory_copy_budget_is_a_whole_number_of_megabytes() -> None:
         ("max_rows = \n", "not valid TOML"),
         ('endpoint = "ftp://x"\n', "MAPPA_KB_ENDPOINT: 'ftp://x' is not an http(s) URL"),
         ("memory_copy_mb = -1\n", "MAPPA_KB_MEMORY_COPY_MB: -1 is outside 0 to 1000000"),
+        ("query_memory_mb = 8\n", "MAPPA_KB_QUERY_MEMORY_MB: 8 is outside 16 to 1000000"),
     ],
 )
 def test_a_bad_file_is_refused_with_the_reason(tmp_path: Path, content: str, says: str) -> None:
